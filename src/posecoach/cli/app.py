@@ -1,0 +1,69 @@
+"""Root typer application; each ``cli/<name>.py`` module adds its commands.
+
+Exit codes: 0 success, 1 user error (one clear line on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from posecoach import __version__
+
+app = typer.Typer(
+    name="posecoach",
+    help="Pose-based movement feedback: extract, align, compare, classify, count reps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Modules under posecoach.cli that define ``register(app)``; one per group of commands.
+COMMAND_MODULES: tuple[str, ...] = ("info",)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"posecoach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """posecoach: compare how you move with how you should."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"posecoach.cli.{_name}").register(app)
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning user errors into exit code 1."""
+    from posecoach.errors import PoseCoachError
+
+    try:
+        app(standalone_mode=False)
+    except PoseCoachError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(1)
+        raise
