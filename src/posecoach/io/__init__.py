@@ -17,7 +17,7 @@ from posecoach.pose import PoseSequence
 __all__ = ["Format", "FormatError", "load", "load_all", "save", "formats", "get_format"]
 
 # Modules under posecoach.io that register formats when imported.
-BUILTIN_FORMAT_MODULES: tuple[str, ...] = ()
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("native",)
 
 _loaded = False
 
@@ -35,6 +35,8 @@ def _resolve(path: str | Path, format: str) -> tuple[Path, Format]:
     p = Path(path)
     if not p.exists():
         raise FormatError(f"{p}: no such file or folder")
+    if p.is_file() and p.stat().st_size == 0:
+        raise FormatError(f"{p}: expected a pose file, got an empty file")
     fmt = detect(p) if format == "auto" else get_format(format)
     return p, fmt
 
