@@ -76,7 +76,7 @@ def test_random_camera_ranges_and_reproducibility():
     again = random_camera(np.random.default_rng(3), distance=(2, 3))
     assert np.allclose(cams[3].rotation, again.rotation)
     d = [np.linalg.norm(c.center) for c in cams]
-    assert 2 <= min(d) and max(d) <= 3
+    assert min(d) >= 2 and max(d) <= 3
     fwd = np.array([c.rotation[2] for c in cams])
     elev = np.degrees(np.arcsin(np.clip(fwd[:, 1], -1, 1)))  # +y is down
     assert np.abs(elev).max() <= 30 + 1e-9
