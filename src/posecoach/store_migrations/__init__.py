@@ -1,0 +1,1 @@
+"""Alembic migrations of the posecoach store (run programmatically by posecoach.store)."""
