@@ -17,7 +17,7 @@ from posecoach.pose import PoseSequence
 __all__ = ["Format", "FormatError", "load", "load_all", "save", "formats", "get_format"]
 
 # Modules under posecoach.io that register formats when imported.
-BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("native", "openpose", "coco")
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("native", "openpose", "coco", "bvh")
 
 _loaded = False
 
