@@ -1,0 +1,349 @@
+"""Static plots of a comparison, written as PNG files (matplotlib, Agg, no pyplot state).
+
+Every function builds its own :class:`matplotlib.figure.Figure` (never the global pyplot
+figure registry, so nothing leaks between calls or threads), writes it atomically with
+:func:`posecoach.io.atomic.atomic_path` and returns the output path.
+
+Example
+-------
+>>> import numpy as np, tempfile, os
+>>> out = plot_score_over_time(np.arange(5) / 30, [90, 80, 70, 85, 95],
+...                            os.path.join(tempfile.mkdtemp(), "score.png"))
+>>> out.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecoach.errors import InputError
+from posecoach.io.atomic import atomic_path
+from posecoach.pose import PoseSequence
+
+__all__ = [
+    "plot_score_over_time",
+    "plot_error_heatmap",
+    "plot_angle_curves",
+    "plot_skeletons",
+]
+
+_DPI = 110
+_ATTEMPT = "#1b9e3a"
+_REFERENCE = "#2f7fd8"
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, out_path: str | Path) -> Path:
+    target = Path(out_path)
+    with atomic_path(target, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=_DPI)
+    return target
+
+
+def _times(times: Sequence[float] | np.ndarray, name: str = "times") -> np.ndarray:
+    t = np.asarray(times, dtype=np.float64).reshape(-1)
+    if t.size == 0:
+        raise InputError(f"expected at least one time in {name}, got none")
+    return t
+
+
+def _rep_field(rep: Any, key: str, default: Any = None) -> Any:
+    if isinstance(rep, Mapping):
+        return rep.get(key, default)
+    return getattr(rep, key, default)
+
+
+def plot_score_over_time(
+    times: Sequence[float] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    out_path: str | Path,
+    reps: Sequence[Any] | None = None,
+    title: str = "Score over time",
+) -> Path:
+    """Line plot of the per-frame score (0-100) with repetitions shaded and labelled.
+
+    Parameters
+    ----------
+    times
+        ``(T,)`` seconds.
+    scores
+        ``(T,)`` per-frame scores 0-100 (NaN: gap in the line).
+    out_path
+        PNG file to write.
+    reps
+        Optional repetitions, each a mapping or object with ``start_s``, ``end_s`` and
+        optionally ``score`` and ``index`` (as in ``result.json``).
+    title
+        Figure title.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> reps = [{"index": 0, "start_s": 0.0, "end_s": 1.0, "score": 82.0}]
+    >>> p = plot_score_over_time([0, 0.5, 1.0], [80, 70, 90],
+    ...                          os.path.join(tempfile.mkdtemp(), "s.png"), reps=reps)
+    >>> p.stat().st_size > 1000
+    True
+    """
+    t = _times(times)
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if s.shape != t.shape:
+        raise InputError(f"expected {t.size} scores (one per time), got {s.size}")
+    fig = _figure(8.0, 3.2)
+    ax = fig.add_subplot()
+    for i, rep in enumerate(reps or []):
+        start, end = float(_rep_field(rep, "start_s")), float(_rep_field(rep, "end_s"))
+        idx = _rep_field(rep, "index", i)
+        ax.axvspan(start, end, color="#8888ff" if i % 2 == 0 else "#bbbbff", alpha=0.25, lw=0)
+        label = f"rep {int(idx) + 1}"
+        rep_score = _rep_field(rep, "score")
+        if rep_score is not None and np.isfinite(float(rep_score)):
+            label += f"\n{float(rep_score):.0f}"
+        ax.text((start + end) / 2, 101, label, ha="center", va="bottom", fontsize=8)
+    for lo, hi, col in ((0, 50, "#e62828"), (50, 75, "#ffb000"), (75, 100, "#28c83c")):
+        ax.axhspan(lo, hi, color=col, alpha=0.06, lw=0)
+    marker = "o" if t.size < 3 else None
+    ax.plot(t, s, color="#222222", lw=1.6, marker=marker)
+    ax.set_ylim(0, 112)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    span = float(t[-1] - t[0]) if t.size > 1 else 1.0
+    ax.set_xlim(float(t[0]) - 0.01 * span, float(t[-1]) + 0.01 * span)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("score")
+    ax.set_title(title, loc="left")
+    ax.grid(alpha=0.3)
+    return _save(fig, out_path)
+
+
+def plot_error_heatmap(
+    times: Sequence[float] | np.ndarray,
+    joint_names: Sequence[str],
+    errors: np.ndarray,
+    out_path: str | Path,
+    title: str = "Joint position error (fraction of torso length)",
+) -> Path:
+    """Heat map of per-joint error over time (time on x, one row per joint).
+
+    Parameters
+    ----------
+    times
+        ``(T,)`` seconds.
+    joint_names
+        ``K`` joint names (row labels).
+    errors
+        ``(T, K)`` torso-normalised errors; NaN cells are drawn grey.
+    out_path
+        PNG file to write.
+    title
+        Figure title.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> p = plot_error_heatmap([0, 1], ["knee", "hip"], np.array([[0.1, 0.2], [0.3, np.nan]]),
+    ...                        os.path.join(tempfile.mkdtemp(), "h.png"))
+    >>> p.suffix
+    '.png'
+    """
+    import matplotlib as mpl
+
+    t = _times(times)
+    names = [str(n) for n in joint_names]
+    err = np.asarray(errors, dtype=np.float64)
+    if err.shape != (t.size, len(names)):
+        raise InputError(
+            f"expected errors of shape (T, K) = {(t.size, len(names))}, got {err.shape}"
+        )
+    finite = err[np.isfinite(err)]
+    vmax = max(0.3, float(np.percentile(finite, 99))) if finite.size else 1.0
+    height = min(14.0, 1.4 + 0.22 * len(names))
+    fig = _figure(8.0, height)
+    ax = fig.add_subplot()
+    cmap = mpl.colormaps["magma_r"].with_extremes(bad="#cccccc")
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    extent = (float(t[0]) - dt / 2, float(t[-1]) + dt / 2, len(names) - 0.5, -0.5)
+    img = ax.imshow(
+        np.ma.masked_invalid(err.T),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=cmap,
+        vmin=0.0,
+        vmax=vmax,
+        extent=extent,
+    )
+    ax.set_yticks(np.arange(len(names)))
+    ax.set_yticklabels([n.replace("_", " ") for n in names], fontsize=8)
+    ax.set_xlabel("time (s)")
+    ax.set_title(title, loc="left")
+    cbar = fig.colorbar(img, ax=ax, pad=0.01)
+    cbar.set_label("error / torso length")
+    return _save(fig, out_path)
+
+
+def plot_angle_curves(
+    times: Sequence[float] | np.ndarray,
+    curves: Mapping[str, tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]],
+    out_path: str | Path,
+    title: str = "Joint angles: attempt vs reference",
+) -> Path:
+    """One small panel per joint angle: attempt (solid) and reference (dashed), degrees.
+
+    Parameters
+    ----------
+    times
+        ``(T,)`` seconds.
+    curves
+        ``{name: (attempt_deg (T,), reference_deg (T,))}``, e.g. the worst joints first.
+    out_path
+        PNG file to write.
+    title
+        Figure title.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> t = np.linspace(0, 2, 20)
+    >>> p = plot_angle_curves(t, {"left_knee": (90 + 30 * np.sin(t), 90 + 40 * np.sin(t))},
+    ...                       os.path.join(tempfile.mkdtemp(), "a.png"))
+    >>> p.exists()
+    True
+    """
+    t = _times(times)
+    if not curves:
+        raise InputError("expected at least one angle curve, got none")
+    items = list(curves.items())
+    for name, pair in items:
+        if len(pair) != 2:
+            raise InputError(f"expected (attempt, reference) for {name!r}, got {len(pair)} items")
+        for which, arr in zip(("attempt", "reference"), pair, strict=True):
+            if np.asarray(arr).reshape(-1).shape != t.shape:
+                raise InputError(
+                    f"expected {t.size} {which} angles for {name!r}, got {np.asarray(arr).size}"
+                )
+    n = len(items)
+    ncols = 1 if n == 1 else 2
+    nrows = int(np.ceil(n / ncols))
+    fig = _figure(8.0, 1.2 + 2.2 * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    for i, (name, (att, ref)) in enumerate(items):
+        ax = axes[i // ncols][i % ncols]
+        a = np.asarray(att, dtype=np.float64).reshape(-1)
+        r = np.asarray(ref, dtype=np.float64).reshape(-1)
+        ax.plot(t, r, color=_REFERENCE, lw=1.5, ls="--", label="reference")
+        ax.plot(t, a, color=_ATTEMPT, lw=1.8, label="attempt")
+        ax.fill_between(t, a, r, color="#e62828", alpha=0.12, lw=0)
+        diff = np.abs(a - r)
+        mean = float(np.nanmean(diff)) if np.isfinite(diff).any() else float("nan")
+        ax.set_title(f"{name.replace('_', ' ')} (mean |Δ| {mean:.0f}°)", fontsize=9, loc="left")
+        ax.set_ylabel("degrees", fontsize=8)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend(fontsize=8, loc="best")
+    for j in range(n, nrows * ncols):
+        axes[j // ncols][j % ncols].set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    fig.suptitle(title, x=0.01, ha="left")
+    return _save(fig, out_path)
+
+
+def _mpl_color(color: Any) -> Any:
+    if (
+        isinstance(color, Sequence)
+        and not isinstance(color, str)
+        and len(color) == 3
+        and any(float(c) > 1 for c in color)
+    ):
+        return tuple(float(c) / 255.0 for c in color)
+    return color
+
+
+def plot_skeletons(
+    poses: Sequence[tuple[PoseSequence, str, Any]],
+    out_path: str | Path,
+    title: str = "Reference vs attempt",
+    frame: int = 0,
+    y_down: bool = True,
+) -> Path:
+    """Several single-frame poses overlaid on one set of axes, with a legend.
+
+    Parameters
+    ----------
+    poses
+        ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
+        (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
+    out_path
+        PNG file to write.
+    title
+        Figure title.
+    frame
+        Frame index drawn from each sequence.
+    y_down
+        Image convention: y grows downward (default), as in pixel coordinates.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> from posecoach.pose import PoseSequence
+    >>> a = PoseSequence(np.random.default_rng(0).uniform(0, 100, (1, 17, 2)))
+    >>> p = plot_skeletons([(a, "attempt", "green")], os.path.join(tempfile.mkdtemp(), "k.png"))
+    >>> p.exists()
+    True
+    """
+    if not poses:
+        raise InputError("expected at least one pose to plot, got none")
+    fig = _figure(5.0, 6.0)
+    ax = fig.add_subplot()
+    for seq, label, color in poses:
+        if not isinstance(seq, PoseSequence):
+            raise InputError(f"expected a PoseSequence for {label!r}, got {type(seq).__name__}")
+        if not 0 <= frame < seq.n_frames:
+            raise InputError(f"expected frame in [0, {seq.n_frames}) for {label!r}, got {frame}")
+        pts = seq.positions[frame, :, :2]
+        col = _mpl_color(color)
+        for a, b in seq.skeleton.edges:
+            seg = pts[[a, b]]
+            if np.isfinite(seg).all():
+                ax.plot(seg[:, 0], seg[:, 1], color=col, lw=2.2, solid_capstyle="round")
+        ok = np.isfinite(pts).all(axis=1)
+        ax.scatter(pts[ok, 0], pts[ok, 1], s=14, color=col, label=str(label), zorder=3)
+    ax.set_aspect("equal", adjustable="datalim")
+    if y_down:
+        ax.invert_yaxis()
+    ax.legend(loc="best", fontsize=9)
+    ax.grid(alpha=0.25)
+    ax.set_title(title, loc="left")
+    return _save(fig, out_path)
