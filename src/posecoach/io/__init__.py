@@ -17,7 +17,13 @@ from posecoach.pose import PoseSequence
 __all__ = ["Format", "FormatError", "load", "load_all", "save", "formats", "get_format"]
 
 # Modules under posecoach.io that register formats when imported.
-BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("native", "openpose", "coco", "bvh")
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
+    "native",
+    "openpose",
+    "coco",
+    "mediapipe_landmarks",
+    "bvh",
+)
 
 _loaded = False
 

@@ -195,7 +195,7 @@ def timing_from_columns(
         if fps is None:
             steps = np.diff(times)
             steps = steps[steps > 0]
-            fps = float(1.0 / np.median(steps)) if steps.size else 30.0
+            fps = round(float(1.0 / np.median(steps)), 6) if steps.size else 30.0
         return float(fps), times
     fps = 30.0 if fps is None else float(fps)
     if frames is not None:
