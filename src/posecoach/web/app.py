@@ -1,0 +1,334 @@
+"""The FastAPI application: JSON API, static pages, files and the live WebSocket.
+
+Build it with :func:`create_app` (``posecoach serve`` does). Uploads are the raw request
+body (``fetch(url, {method: "POST", body: file})`` or ``curl --data-binary @v.mp4``) with
+the metadata as query parameters, streamed to disk under the size limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from posecoach.errors import InputError, PoseCoachError
+from posecoach.store import NotFoundError, Store
+from posecoach.web.config import Settings
+from posecoach.web.jobs import JobRunner
+from posecoach.web.tasks import check_result_file, make_handlers
+from posecoach.web.uploads import (
+    TooLargeError,
+    VideoMeta,
+    check_client_filename,
+    probe_video_file,
+    safe_path,
+    store_file,
+    stream_to_temp,
+)
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings) -> Any:
+    """A FastAPI app over ``settings.data_dir`` (store, job runner, pages, live coaching).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from fastapi.testclient import TestClient
+    >>> app = create_app(Settings(data_dir=Path(tempfile.mkdtemp())))
+    >>> with TestClient(app) as client:
+    ...     client.get("/health").json()["status"]
+    'ok'
+    """
+    from fastapi import Body, FastAPI, Request, WebSocket
+    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi.staticfiles import StaticFiles
+    from starlette.concurrency import run_in_threadpool
+
+    data_dir = settings.data_dir
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(data_dir, settings.database_url)
+        runner = JobRunner(
+            store,
+            data_dir,
+            make_handlers(settings.compare_fn, settings.extract_fn),
+            workers=settings.workers,
+            max_tries=settings.max_tries,
+        )
+        runner.start()
+        state.update(store=store, runner=runner)
+        try:
+            yield
+        finally:
+            runner.stop()
+            store.close()
+
+    app = FastAPI(title="posecoach", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.runtime = state
+
+    def store() -> Store:
+        return state["store"]
+
+    @app.exception_handler(PoseCoachError)
+    async def _user_error(_request: Request, exc: PoseCoachError) -> JSONResponse:
+        status = 400
+        if isinstance(exc, NotFoundError):
+            status = 404
+        elif isinstance(exc, TooLargeError):
+            status = 413
+        elif isinstance(exc, VideoRejectedError):
+            status = 422
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    # ---------------------------------------------------------------- health & people
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "database": store().dialect, "time": time.time()}
+
+    @app.get("/api/people")
+    def list_people() -> list[dict[str, Any]]:
+        return store().list_people()
+
+    @app.post("/api/people", status_code=201)
+    def add_person(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        return store().add_person(str(body.get("name", "")), str(body.get("notes", "")))
+
+    @app.get("/api/people/{person_id}")
+    def get_person(person_id: int) -> dict[str, Any]:
+        person = store().get_person(person_id)
+        person["sessions"] = store().list_results(person_id)
+        person["history"] = store().history(person_id)
+        return person
+
+    # ---------------------------------------------------------------- uploads
+    async def receive_video(request: Request, kind: str, filename: str | None) -> tuple:
+        label = check_client_filename(filename)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes:
+            raise TooLargeError(
+                f"expected an upload of at most {settings.max_upload_bytes} bytes, "
+                f"got {int(length)}"
+            )
+        tmp = await stream_to_temp(request.stream(), data_dir / "tmp", settings.max_upload_bytes)
+        try:
+            meta = await run_in_threadpool(probe_video_file, tmp, label or "upload")
+            if settings.check_person:
+                check = settings.person_check or _default_person_check
+                if not await run_in_threadpool(check, tmp, meta.n_frames):
+                    raise VideoRejectedError(
+                        f"{label or 'upload'}: expected a video with a person in it, "
+                        "got none detected in the sampled frames"
+                    )
+            rel = store_file(data_dir, tmp, kind, meta.ext)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return rel, meta, label
+
+    def video_fields(meta: VideoMeta) -> dict[str, Any]:
+        return {
+            "width": meta.width,
+            "height": meta.height,
+            "fps": meta.fps,
+            "n_frames": meta.n_frames,
+            "duration": meta.duration,
+        }
+
+    def discard(rel: str) -> None:
+        safe_path(data_dir, rel).unlink(missing_ok=True)
+
+    # ---------------------------------------------------------------- references
+    @app.get("/api/references")
+    def list_references() -> list[dict[str, Any]]:
+        refs = store().list_references()
+        jobs = {
+            j["reference_id"]: j for j in store().list_jobs() if j["kind"] == "extract_reference"
+        }
+        for ref in refs:
+            ref["extract_job"] = jobs.get(ref["id"])
+        return refs
+
+    @app.post("/api/references", status_code=201)
+    async def add_reference(
+        request: Request,
+        name: str = "",
+        exercise: str = "",
+        notes: str = "",
+        filename: str | None = None,
+    ) -> dict[str, Any]:
+        if not name.strip():
+            raise InputError("expected a reference name (query parameter 'name'), got none")
+        rel, meta, _label = await receive_video(request, "references", filename)
+        try:
+            ref = store().add_reference(
+                name, rel, exercise=exercise.strip(), notes=notes, **video_fields(meta)
+            )
+            job = store().add_job("extract_reference", reference_id=ref["id"])
+        except BaseException:
+            discard(rel)
+            raise
+        state["runner"].notify()
+        ref["extract_job"] = job
+        return ref
+
+    @app.get("/api/references/{reference_id}")
+    def get_reference(reference_id: int) -> dict[str, Any]:
+        return store().get_reference(reference_id)
+
+    @app.patch("/api/references/{reference_id}")
+    def update_reference(reference_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        fields = {k: body[k] for k in ("name", "exercise", "notes") if k in body}
+        extra = set(body) - {"name", "exercise", "notes"}
+        if extra:
+            raise InputError(f"expected fields among name, exercise, notes; got {sorted(extra)}")
+        return store().update_reference(reference_id, **fields)
+
+    @app.delete("/api/references/{reference_id}")
+    def delete_reference(reference_id: int) -> dict[str, Any]:
+        ref = store().delete_reference(reference_id)
+        discard(ref["video_file"])
+        if ref["pose_file"]:
+            discard(ref["pose_file"])
+        return {"deleted": reference_id}
+
+    @app.get("/api/references/{reference_id}/video")
+    def reference_video(reference_id: int) -> Any:
+        ref = store().get_reference(reference_id)
+        return FileResponse(safe_path(data_dir, ref["video_file"]), media_type=_mime(ref))
+
+    @app.get("/api/references/{reference_id}/pose")
+    def reference_pose(reference_id: int) -> dict[str, Any]:
+        ref = store().get_reference(reference_id)
+        if not ref["pose_file"]:
+            raise NotFoundError(f"reference {reference_id} has no extracted skeleton yet")
+        return _pose_json(safe_path(data_dir, ref["pose_file"]))
+
+    # ---------------------------------------------------------------- attempts & compare
+    @app.get("/api/attempts")
+    def list_attempts(person_id: int | None = None) -> list[dict[str, Any]]:
+        return store().list_attempts(person_id)
+
+    @app.post("/api/attempts", status_code=201)
+    async def add_attempt(
+        request: Request,
+        person_id: int | None = None,
+        label: str = "",
+        filename: str | None = None,
+    ) -> dict[str, Any]:
+        if person_id is not None:
+            store().get_person(person_id)
+        rel, meta, client_name = await receive_video(request, "attempts", filename)
+        try:
+            return store().add_attempt(
+                rel, person_id, label=(label or client_name)[:200], **video_fields(meta)
+            )
+        except BaseException:
+            discard(rel)
+            raise
+
+    @app.get("/api/attempts/{attempt_id}/video")
+    def attempt_video(attempt_id: int) -> Any:
+        att = store().get_attempt(attempt_id)
+        return FileResponse(safe_path(data_dir, att["video_file"]), media_type=_mime(att))
+
+    @app.post("/api/compare", status_code=202)
+    def start_compare(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        ids = {}
+        for key in ("reference_id", "attempt_id", "person_id"):
+            value = body.get(key)
+            if value is None and key != "person_id":
+                raise InputError(f"expected {key} in the request body, got none")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InputError(f"expected {key} to be an integer id, got {value!r}")
+            ids[key] = value
+        if ids["person_id"] is None:
+            ids["person_id"] = store().get_attempt(ids["attempt_id"])["person_id"]
+        job = store().add_job("compare", **ids)
+        state["runner"].notify()
+        return job
+
+    @app.get("/api/jobs")
+    def list_jobs(status: str | None = None) -> list[dict[str, Any]]:
+        return store().list_jobs(status)
+
+    @app.get("/api/jobs/{job_id}")
+    def get_job(job_id: int) -> dict[str, Any]:
+        return store().get_job(job_id)
+
+    @app.get("/api/results")
+    def list_results(person_id: int | None = None) -> list[dict[str, Any]]:
+        return store().list_results(person_id)
+
+    @app.get("/api/results/{result_id}")
+    def get_result(result_id: int) -> dict[str, Any]:
+        return store().get_result(result_id)
+
+    @app.get("/api/results/{result_id}/files/{name:path}")
+    def result_file(result_id: int, name: str) -> Any:
+        check_client_filename(name)
+        result = store().get_result(result_id)
+        check_result_file(result["data"], name)
+        path = safe_path(data_dir, f"{result['outdir']}/{name}")
+        if not path.is_file():
+            raise NotFoundError(f"result {result_id} has no file {name!r}")
+        return FileResponse(path)
+
+    # ---------------------------------------------------------------- live coaching
+    @app.websocket("/ws/live")
+    async def live(websocket: WebSocket, reference_id: int | None = None) -> None:
+        from posecoach.web.live_socket import serve_live
+
+        await serve_live(websocket, store(), data_dir, reference_id)
+
+    app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
+
+    if settings.token:
+        from posecoach.web.auth import TokenMiddleware
+
+        app.add_middleware(TokenMiddleware, token=settings.token)
+    _ = asyncio  # the live socket module uses it
+    return app
+
+
+class VideoRejectedError(InputError):
+    """A video that decodes but cannot be used (nobody in it)."""
+
+
+def _default_person_check(path: Path, n_frames: int) -> bool:
+    from posecoach.web.estimator import person_in_video
+
+    return person_in_video(path, n_frames)
+
+
+def _mime(row: dict[str, Any]) -> str:
+    return "video/webm" if row["video_file"].endswith(".webm") else "video/mp4"
+
+
+def _pose_json(path: Path) -> dict[str, Any]:
+    """A stored pose file as JSON for the page: per-frame [x, y, confidence] and the edges."""
+    import numpy as np
+
+    from posecoach.io import load
+    from posecoach.web.live import points_json
+
+    seq = load(path)
+    pos = np.asarray(seq.positions[..., :2], dtype=float)
+    conf = seq.confidence if seq.confidence is not None else np.ones(pos.shape[:2])
+    frames = [points_json(fp, fc) for fp, fc in zip(pos, conf, strict=True)]
+    return {
+        "fps": float(seq.fps),
+        "times": [round(float(t), 4) for t in seq.timestamps],
+        "image_size": list(seq.image_size) if seq.image_size else None,
+        "edges": [list(e) for e in seq.skeleton.edges],
+        "frames": frames,
+    }

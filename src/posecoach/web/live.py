@@ -1,0 +1,201 @@
+"""Live coaching logic: match a live pose to the reference, draw its ghost, cue, count reps.
+
+Per frame (:meth:`LiveCoach.step`):
+
+1. the live pose is normalised (hip-centred, divided by torso length) on 12 limb joints;
+2. the nearest reference frame by that normalised distance is the reference *phase*; its
+   pose, scaled and shifted onto the live torso, is the *ghost*;
+3. the cue names the limb angle (elbows, shoulders, hips, knees) that differs most from the
+   ghost's, when it differs by more than ``cue_threshold_deg``;
+4. repetitions are counted from the distance to the reference's first frame (its rest pose)
+   with hysteresis: a rep is leaving the rest pose by more than ``high`` x (the reference's
+   largest such distance) and coming back below ``low`` x it. This needs no classifier and
+   works for any exercise whose reference starts at rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from posecoach.geometry import joint_angle
+from posecoach.pose import PoseSequence
+from posecoach.skeletons import get
+
+__all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
+
+SKELETON = get("blazepose_33")
+LIMB_JOINTS = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+_LIMB_IDX = SKELETON.indices(LIMB_JOINTS)
+_TORSO_IDX = SKELETON.indices(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+ANGLES = {
+    "left elbow": ("left_shoulder", "left_elbow", "left_wrist"),
+    "right elbow": ("right_shoulder", "right_elbow", "right_wrist"),
+    "left knee": ("left_hip", "left_knee", "left_ankle"),
+    "right knee": ("right_hip", "right_knee", "right_ankle"),
+    "left hip": ("left_shoulder", "left_hip", "left_knee"),
+    "right hip": ("right_shoulder", "right_hip", "right_knee"),
+    "left shoulder": ("left_hip", "left_shoulder", "left_elbow"),
+    "right shoulder": ("right_hip", "right_shoulder", "right_elbow"),
+}
+
+
+def normalise_pose(points: np.ndarray) -> np.ndarray:
+    """Limb joints of ``(..., 33, 2)`` poses, hip-centred and divided by torso length.
+
+    Example
+    -------
+    >>> p = np.zeros((33, 2)); p[[11, 12], 1] = -2.0; p[[11, 23]] += [[1, 0], [1, 0]]
+    >>> normalise_pose(p).shape
+    (12, 2)
+    """
+    torso = points[..., _TORSO_IDX, :]
+    hips = torso[..., 2:, :].mean(axis=-2)
+    shoulders = torso[..., :2, :].mean(axis=-2)
+    length = np.linalg.norm(shoulders - hips, axis=-1)[..., None, None]
+    return (points[..., _LIMB_IDX, :] - hips[..., None, :]) / np.where(length > 0, length, np.nan)
+
+
+def points_json(points: np.ndarray, confidence: np.ndarray) -> list[list[float] | None]:
+    """Landmarks as ``[x, y, confidence]`` lists for JSON, ``None`` for a missing joint.
+
+    Example
+    -------
+    >>> points_json(np.array([[1.234, 2.0], [np.nan, np.nan]]), np.array([0.9, 0.0]))
+    [[1.2, 2.0, 0.9], None]
+    """
+    out: list[list[float] | None] = []
+    for (x, y), c in zip(
+        np.asarray(points)[:, :2].tolist(), np.asarray(confidence).tolist(), strict=True
+    ):
+        ok = np.isfinite(x) and np.isfinite(y)
+        out.append([round(x, 1), round(y, 1), round(c, 2)] if ok else None)
+    return out
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean joint distance between normalised poses, ignoring missing joints."""
+    d = np.linalg.norm(a - b, axis=-1)
+    return np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=-1)
+
+
+@dataclass
+class RepCounter:
+    """Hysteresis counter on a distance-from-rest signal.
+
+    Example
+    -------
+    >>> c = RepCounter(high=0.6, low=0.3)
+    >>> [c.update(x) for x in [0.0, 0.7, 0.5, 0.2, 0.8, 0.1]]
+    [0, 0, 0, 1, 1, 2]
+    """
+
+    high: float
+    low: float
+    count: int = 0
+    away: bool = False
+
+    def update(self, value: float) -> int:
+        """Feed one value; return the repetitions completed so far."""
+        if not np.isfinite(value):
+            return self.count
+        if not self.away and value > self.high:
+            self.away = True
+        elif self.away and value < self.low:
+            self.away = False
+            self.count += 1
+        return self.count
+
+
+@dataclass
+class LiveCoach:
+    """Stateful per-connection coach over a reference pose sequence (BlazePose-33, pixels)."""
+
+    reference: PoseSequence | None
+    cue_threshold_deg: float = 20.0
+    high: float = 0.6
+    low: float = 0.3
+    _ref_norm: np.ndarray = field(init=False, repr=False)
+    _reps: RepCounter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ref_norm = np.zeros((0, len(LIMB_JOINTS), 2))
+        scale = 1.0
+        if self.reference is not None:
+            ref = self.reference.convert("blazepose_33")
+            pts = np.asarray(ref.positions[..., :2], dtype=float)
+            self._ref_pts = pts
+            self._ref_norm = normalise_pose(pts)
+            rest = self._ref_norm[_first_valid(self._ref_norm)]
+            away = _distance(self._ref_norm, rest[None])
+            scale = float(np.nanmax(away)) if np.isfinite(away).any() else 1.0
+            self._rest = rest
+        self._reps = RepCounter(high=self.high * scale, low=self.low * scale)
+
+    def step(self, points: np.ndarray | None) -> dict[str, Any]:
+        """One live frame's feedback: ghost points, phase, cue and repetition count."""
+        out: dict[str, Any] = {"person": points is not None, "reps": self._reps.count}
+        out.update(ghost=None, phase=None, cue="", angle_diff=None)
+        if points is None or self.reference is None or len(self._ref_norm) == 0:
+            if points is None:
+                out["cue"] = "step into view"
+            return out
+        live = normalise_pose(points)
+        dist = _distance(self._ref_norm, live[None])
+        if not np.isfinite(dist).any():
+            return out
+        idx = int(np.nanargmin(dist))
+        out["phase"] = idx / max(len(self._ref_norm) - 1, 1)
+        out["ghost"] = _ghost(self._ref_pts[idx], points)
+        out["reps"] = self._reps.update(float(_distance(live, self._rest)))
+        out["cue"], out["angle_diff"] = _cue(points, self._ref_pts[idx], self.cue_threshold_deg)
+        return out
+
+
+def _first_valid(norm: np.ndarray) -> int:
+    ok = np.isfinite(norm).all(axis=(-1, -2))
+    return int(np.argmax(ok)) if ok.any() else 0
+
+
+def _ghost(ref: np.ndarray, live: np.ndarray) -> list[list[float]] | None:
+    """Reference pose scaled and shifted so its torso lies on the live torso."""
+    rt, lt = ref[_TORSO_IDX], live[_TORSO_IDX]
+    if not (np.isfinite(rt).all() and np.isfinite(lt).all()):
+        return None
+    rc, lc = rt.mean(axis=0), lt.mean(axis=0)
+    rs = np.sqrt(((rt - rc) ** 2).sum(axis=1).mean())
+    ls = np.sqrt(((lt - lc) ** 2).sum(axis=1).mean())
+    if rs <= 0:
+        return None
+    ghost = (ref - rc) * (ls / rs) + lc
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in ghost]
+
+
+def _cue(live: np.ndarray, ref: np.ndarray, threshold: float) -> tuple[str, float | None]:
+    """Plain-language cue for the limb angle that differs most from the reference's."""
+    best, worst = "", 0.0
+    for label, (a, b, c) in ANGLES.items():
+        la = float(joint_angle(live, SKELETON, a, b, c))
+        ra = float(joint_angle(ref, SKELETON, a, b, c))
+        diff = la - ra
+        if np.isfinite(diff) and abs(diff) > abs(worst):
+            best, worst = label, diff
+    if not best or abs(worst) < threshold:
+        return ("good" if best else ""), (round(worst, 1) if best else None)
+    verb = "bend" if worst > 0 else "straighten"
+    return f"{verb} your {best} more (~{abs(worst):.0f}°)", round(worst, 1)
