@@ -22,6 +22,7 @@ BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
     "openpose",
     "coco",
     "mediapipe_landmarks",
+    "wide_csv",
     "bvh",
 )
 
