@@ -42,6 +42,7 @@ __all__ = [
     "OPENPOSE_COCO_18",
     "MPII_16",
     "KINECT_V2_25",
+    "KERAAL_VICON_17",
 ]
 
 
@@ -467,6 +468,53 @@ KINECT_V2_25 = Skeleton(
     ),
 )
 
+# Keraal dataset's Vicon/ART capture: 17 rigid-body targets (segments, not joint
+# centres), in the order of the dataset's doc/readme_files_format.txt; "Hips" is named
+# pelvis and "Arm" upper_arm here.
+_KERAAL_VICON_NAMES = (
+    "right_forearm",
+    "left_forearm",
+    "right_upper_arm",
+    "left_upper_arm",
+    "chest",
+    "right_thigh",
+    "left_thigh",
+    "right_shoulder",
+    "left_shoulder",
+    "right_hand",
+    "left_hand",
+    "right_foot",
+    "left_foot",
+    "pelvis",
+    "head",
+    "right_tibia",
+    "left_tibia",
+)
+KERAAL_VICON_17 = Skeleton(
+    "keraal_vicon_17",
+    _KERAAL_VICON_NAMES,
+    _edges(
+        _KERAAL_VICON_NAMES,
+        [
+            ("head", "chest"),
+            ("chest", "pelvis"),
+            *[
+                (a.replace("*", side), b.replace("*", side))
+                for side in ("left", "right")
+                for a, b in [
+                    ("chest", "*_shoulder"),
+                    ("*_shoulder", "*_upper_arm"),
+                    ("*_upper_arm", "*_forearm"),
+                    ("*_forearm", "*_hand"),
+                    ("pelvis", "*_thigh"),
+                    ("*_thigh", "*_tibia"),
+                    ("*_tibia", "*_foot"),
+                ]
+            ],
+        ],
+    ),
+)
+
 #: Joints that can be computed from others as the mean of the listed joints.
 #: ``neck`` is taken as mid-shoulders (as OpenPose does), ``mid_hip`` as mid-hips;
 #: ``pelvis`` (MPII) and ``spine_base`` (Kinect) are mid-hips; ``thorax`` (MPII) and
@@ -512,7 +560,15 @@ def register(skeleton: Skeleton, *, replace: bool = False) -> Skeleton:
     return skeleton
 
 
-for _sk in (BLAZEPOSE_33, COCO_17, OPENPOSE_BODY_25, OPENPOSE_COCO_18, MPII_16, KINECT_V2_25):
+for _sk in (
+    BLAZEPOSE_33,
+    COCO_17,
+    OPENPOSE_BODY_25,
+    OPENPOSE_COCO_18,
+    MPII_16,
+    KINECT_V2_25,
+    KERAAL_VICON_17,
+):
     register(_sk)
 
 
