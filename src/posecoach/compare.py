@@ -1,0 +1,739 @@
+"""Compare an attempt with a reference: the main job of posecoach.
+
+``compare(reference, attempt, outdir=...)`` runs the whole chain:
+
+1. load each side (a video, image or image folder is extracted with
+   :func:`posecoach.extract` and cached by content; a pose file is read with
+   :func:`posecoach.load`; a :class:`PoseSequence` is used as is);
+2. keep the body joints both sides have (converted by joint name);
+3. match in time with DTW on hip-centred, torso-normalised poses
+   (:mod:`posecoach.temporal`), resampling to a common frame rate when the two differ;
+   when the reference is one repetition and the attempt holds several, each repetition
+   is found by subsequence DTW and scored on its own;
+4. align the matched reference onto the attempt in space (:func:`posecoach.align.align`,
+   one transform for the whole sequence, then the hips follow the person frame by frame);
+5. score (:mod:`posecoach.score`), write cues (:mod:`posecoach.cues`) and the corrected
+   pose (:mod:`posecoach.corrected`);
+6. write ``result.json`` and, with ``render=True``, ``overlay.mp4``,
+   ``side_by_side.mp4``, plots and ``report.html`` (:mod:`posecoach.render`).
+
+Everything is written into a temporary sibling folder that is renamed to ``outdir`` only
+at the end, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecoach.cues import Cue, make_cues
+from posecoach.errors import InputError
+from posecoach.geometry import hip_center, shoulder_center
+from posecoach.pose import PoseSequence
+from posecoach.score import CALIBRATION, FrameScores, angle_curves, overall_score, score_frames
+from posecoach.temporal import Repetition, dtw_path, find_repetitions, pose_features
+
+__all__ = ["SCHEMA_VERSION", "SCORE_JOINTS", "CompareResult", "compare", "load_side"]
+
+#: Version of the result.json layout; bump when a key changes meaning or disappears.
+SCHEMA_VERSION = 1
+
+#: Body joints compared (those both sides have, in this order).
+SCORE_JOINTS: tuple[str, ...] = (
+    "nose",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+_TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+_VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
+
+Progress = Callable[[int, int], None]
+Source = str | os.PathLike | PoseSequence
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Everything :func:`compare` found; ``to_dict()`` is the content of result.json.
+
+    Attributes
+    ----------
+    score
+        Overall score 0-100 (mean of the repetition scores in repetition mode).
+    reps
+        ``[{index, start_s, end_s, score, start_frame, end_frame, cost}]``.
+    cues
+        Ranked :class:`~posecoach.cues.Cue` list.
+    frames
+        :class:`~posecoach.score.FrameScores` per attempt frame.
+    attempt, reference
+        The compared attempt and the reference matched to it frame by frame and aligned
+        onto it (same ``T``, common joints).
+    corrected
+        The corrected pose (:func:`posecoach.corrected.corrected_pose`).
+    reference_index
+        ``(T,)`` reference frame matched to each attempt frame (-1: none).
+    path
+        ``(N, 2)`` DTW path of (reference frame, attempt frame) pairs.
+    mode
+        ``"sequence"``, ``"repetitions"`` or ``"pose"`` (one frame on a side).
+    outdir
+        Where the files were written (None when not written).
+    files
+        Written file names relative to ``outdir``.
+    """
+
+    score: float
+    reps: list[dict[str, Any]]
+    cues: list[Cue]
+    frames: FrameScores
+    attempt: PoseSequence
+    reference: PoseSequence
+    corrected: PoseSequence
+    reference_index: np.ndarray
+    path: np.ndarray
+    mode: str
+    dtw_cost: float
+    info: dict[str, Any] = field(default_factory=dict)
+    outdir: Path | None = None
+    files: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result.json content (NaN becomes ``None``)."""
+        fs = self.frames
+        angles = []
+        for i, name in enumerate(fs.angle_names):
+            d = np.abs(fs.angle_diffs[:, i])
+            ok = np.isfinite(d)
+            angles.append(
+                {
+                    "name": name,
+                    "mean_abs_diff_deg": float(d[ok].mean()) if ok.any() else None,
+                    "max_abs_diff_deg": float(d[ok].max()) if ok.any() else None,
+                }
+            )
+        times = self.attempt.timestamps
+        ref_times = [
+            float(self.info["reference_times"][j]) if j >= 0 else None for j in self.reference_index
+        ]
+        out = {
+            "schema_version": SCHEMA_VERSION,
+            "score": self.score,
+            "mode": self.mode,
+            "reps": self.reps,
+            "cues": [c.to_dict() for c in self.cues],
+            "joints": fs.joint_summary(),
+            "angles": angles,
+            "frames": {
+                "time_s": times.tolist(),
+                "score": fs.scores.tolist(),
+                "distance": fs.distance.tolist(),
+                "reference_time_s": ref_times,
+            },
+            "dtw": {"cost": self.dtw_cost, "path_length": len(self.path)},
+            "reference": self.info.get("reference", {}),
+            "attempt": self.info.get("attempt", {}),
+            "files": self.files,
+            "provenance": self.info.get("provenance", {}),
+        }
+        return _clean(out)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+# ---------------------------------------------------------------------------- loading
+def load_side(source: Source, role: str, progress: Progress | None = None) -> PoseSequence:
+    """Read one side of a comparison: a PoseSequence, a pose file, or media to extract.
+
+    Parameters
+    ----------
+    source
+        A :class:`PoseSequence`, a pose file (any format :func:`posecoach.load` reads),
+        a video, an image or a folder of images (extracted with
+        :func:`posecoach.extract`, cached by content).
+    role
+        ``"reference"`` or ``"attempt"``, for error messages.
+    progress
+        ``callback(done, total)`` for extraction.
+
+    Example
+    -------
+    >>> seq = PoseSequence(np.zeros((2, 17, 2)), skeleton="coco_17")
+    >>> load_side(seq, "reference") is seq
+    True
+    """
+    if isinstance(source, PoseSequence):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{role} {path}: no such file or folder")
+    if _is_media(path):
+        from posecoach.extract import extract
+
+        seq = extract(path, cache=True, progress=progress)
+    else:
+        from posecoach.io import load
+
+        seq = load(path)
+    meta = dict(seq.metadata)
+    meta.setdefault("source", str(path))
+    return seq.replace(metadata=meta)
+
+
+def _is_media(path: Path) -> bool:
+    from posecoach.video import IMAGE_SUFFIXES
+
+    if path.is_dir():
+        return any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir())
+    suffix = path.suffix.lower()
+    return suffix in _VIDEO_SUFFIXES or suffix in IMAGE_SUFFIXES
+
+
+def _video_of(source: Source) -> Path | None:
+    if isinstance(source, PoseSequence):
+        return None
+    p = Path(source)
+    return p if p.is_file() and p.suffix.lower() in _VIDEO_SUFFIXES else None
+
+
+def _describe(seq: PoseSequence) -> str:
+    src = seq.metadata.get("source")
+    return f"{src}" if src else f"{seq.skeleton.name} sequence of {seq.n_frames} frames"
+
+
+# ---------------------------------------------------------------------------- preparation
+def _common_joints(ref: PoseSequence, att: PoseSequence) -> tuple[PoseSequence, PoseSequence]:
+    from posecoach.skeletons import SkeletonError, convert
+
+    if att.skeleton != ref.skeleton:
+        try:
+            att = convert(att, ref.skeleton).sequence
+        except SkeletonError as exc:
+            raise InputError(
+                f"incompatible skeletons: expected joints in common, got reference "
+                f"{ref.skeleton.name!r} and attempt {att.skeleton.name!r} ({exc})"
+            ) from None
+    seen_r, seen_a = ref.visible.any(axis=0), att.visible.any(axis=0)
+    names = [
+        n
+        for n in SCORE_JOINTS
+        if ref.skeleton.has(n) and seen_r[ref.skeleton.index(n)] and seen_a[ref.skeleton.index(n)]
+    ]
+    if not all(j in names for j in _TORSO) or len(names) < 6:
+        raise InputError(
+            "incompatible skeletons: expected both sides to share at least the shoulders, "
+            f"the hips and two more body joints, got {names} in common between reference "
+            f"{ref.skeleton.name!r} and attempt {att.skeleton.name!r}"
+        )
+    ref, att = ref.select_joints(names), att.select_joints(names)
+    if ref.dims != att.dims:
+        ref = ref.replace(positions=ref.positions[..., :2])
+        att = att.replace(positions=att.positions[..., :2])
+    if ref.space == "normalized" and ref.image_size is not None and att.space == "pixel":
+        ref = ref.to_pixels()
+    if att.space == "normalized" and att.image_size is not None and ref.space == "pixel":
+        att = att.to_pixels()
+    return ref, att
+
+
+def _require_person(seq: PoseSequence, role: str) -> None:
+    vis = seq.visible
+    torso = [seq.skeleton.index(j) for j in _TORSO if seq.skeleton.has(j)]
+    if len(torso) < 4 or not vis[:, torso].all(axis=1).any():
+        raise InputError(
+            f"{role} {_describe(seq)}: expected a person (shoulders and hips visible) in "
+            f"at least one frame, got none in {seq.n_frames} frames"
+        )
+
+
+# ---------------------------------------------------------------------------- matching
+@dataclass
+class _Match:
+    reference_index: np.ndarray  # (T_att,)
+    path: np.ndarray  # (N, 2) reference, attempt original frames
+    reps: list[Repetition]
+    mode: str
+    cost: float
+
+
+def _grid(seq: PoseSequence, rate: float) -> np.ndarray:
+    t0, t1 = float(seq.timestamps[0]), float(seq.timestamps[-1])
+    return np.arange(t0, t1 + 0.5 / rate, 1.0 / rate)
+
+
+def _nearest(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    idx = np.clip(np.searchsorted(times, t), 1, len(times) - 1)
+    left = times[idx - 1]
+    right = times[idx]
+    return np.where(np.abs(t - left) <= np.abs(right - t), idx - 1, idx)
+
+
+def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | None) -> _Match:
+    from posecoach.temporal import resample_features
+
+    names = list(ref.skeleton.names)
+    if ref.n_frames == 1:
+        path = np.stack([np.zeros(att.n_frames, dtype=np.int64), np.arange(att.n_frames)], 1)
+        return _Match(np.zeros(att.n_frames, dtype=np.int64), path, [], "pose", float("nan"))
+    fr = pose_features(ref, names)
+    fa = pose_features(att, names)
+    if att.n_frames == 1:
+        j = int(np.argmin(np.linalg.norm(fr - fa[0], axis=1)))
+        return _Match(
+            np.array([j]), np.array([[j, 0]]), [], "pose", float(np.linalg.norm(fr[j] - fa[0]))
+        )
+    rate = min(ref.fps, att.fps)
+    resample = abs(ref.fps - att.fps) > 0.05 * rate
+    tr, ta = ref.timestamps, att.timestamps
+    if resample:
+        gr, ga = _grid(ref, rate), _grid(att, rate)
+        fr, fa = resample_features(fr, tr, gr), resample_features(fa, ta, ga)
+    else:
+        gr, ga = tr, ta
+    to_ref = _nearest(tr, gr) if resample else np.arange(len(gr))
+    to_att = _nearest(ta, ga) if resample else np.arange(len(ga))
+
+    found: list[Repetition] = []
+    if reps is not False and len(fa) >= 1.5 * len(fr):
+        found = find_repetitions(fr, fa)
+        if reps == "auto" and len(found) < 2:
+            found = []
+    ref_index = np.full(att.n_frames, -1, dtype=np.int64)
+    if found:
+        grid_paths = [r.path for r in found if r.path is not None]
+        cost = float(np.mean([r.cost for r in found]))
+        mode = "repetitions"
+        reps_out = [
+            Repetition(int(to_att[r.start]), int(to_att[r.end - 1]) + 1, r.cost) for r in found
+        ]
+    else:
+        p, cost = dtw_path(fr, fa, band=band)
+        grid_paths = [p]
+        mode = "sequence"
+        reps_out = []
+    pairs = np.concatenate(grid_paths)
+    pairs = np.stack([to_ref[pairs[:, 0]], to_att[pairs[:, 1]]], axis=1)
+    pairs = np.unique(pairs, axis=0)
+    # Each attempt frame takes the median of its matched reference frames.
+    order = np.argsort(pairs[:, 1], kind="stable")
+    pairs = pairs[order]
+    cols, starts = np.unique(pairs[:, 1], return_index=True)
+    groups = np.split(pairs[:, 0], starts[1:])
+    for c, g in zip(cols, groups, strict=True):
+        ref_index[c] = int(np.round(np.median(g)))
+    if mode == "sequence":  # frames between resampled grid points
+        known = np.flatnonzero(ref_index >= 0)
+        ref_index = np.round(np.interp(np.arange(att.n_frames), known, ref_index[known])).astype(
+            np.int64
+        )
+    return _Match(ref_index, pairs, reps_out, mode, cost)
+
+
+# ---------------------------------------------------------------------------- alignment
+def _align_onto(matched: PoseSequence, att: PoseSequence, method: str | None) -> PoseSequence:
+    """The frame-matched reference aligned onto the attempt."""
+    ok = np.isfinite(matched.positions).all(axis=(1, 2)) | matched.visible.any(axis=1)
+    if method != "none":
+        from posecoach.align import align
+
+        result = align(matched, att, method=method, per_frame=False)
+        aligned = result.aligned
+    else:
+        aligned = matched
+    # The hips follow the person frame by frame (the camera may not be static).
+    shift = hip_center(att.positions, att.skeleton) - hip_center(
+        aligned.positions, aligned.skeleton
+    )
+    global_shift = np.nanmedian(shift, axis=0) if np.isfinite(shift).any() else 0.0
+    shift = np.where(np.isfinite(shift), shift, global_shift)
+    pos = aligned.positions + shift[:, None, :]
+    pos[~ok] = np.nan
+    return aligned.replace(positions=pos)
+
+
+# ---------------------------------------------------------------------------- compare
+def compare(
+    reference: Source,
+    attempt: Source,
+    *,
+    outdir: str | os.PathLike | None = None,
+    method: str | None = None,
+    render: bool = True,
+    reps: str | bool = "auto",
+    band: int | None = None,
+    progress: Progress | None = None,
+) -> CompareResult:
+    """Compare an attempt with a reference (see the module docstring for the steps).
+
+    Parameters
+    ----------
+    reference, attempt
+        Paths to a video, image, image folder or pose file, or :class:`PoseSequence`.
+    outdir
+        Folder for result.json (and, with ``render``, videos, plots and report.html).
+        ``None`` writes nothing.
+    method
+        Spatial aligner name for :func:`posecoach.align.align` (``None``: its default;
+        ``"none"``: no spatial alignment, for poses already in one frame).
+    render
+        Also write overlay.mp4, side_by_side.mp4, plots and report.html.
+    reps
+        ``"auto"``: score repetitions separately when at least two are found in an
+        attempt at least 1.5 times the reference's length; ``True``: whenever one is
+        found; ``False``: never.
+    band
+        Sakoe-Chiba band (frames at the common rate) for the whole-sequence DTW.
+    progress
+        ``callback(done, total)`` over the stages.
+
+    Returns
+    -------
+    CompareResult
+
+    Raises
+    ------
+    InputError
+        No person on a side, skeletons without enough joints in common, an output folder
+        that cannot be written, unreadable inputs.
+
+    Example
+    -------
+    >>> t = np.linspace(0, 1, 20)
+    >>> p = np.zeros((20, 17, 2)); p[:, [5, 6], 1] = 0; p[:, [11, 12], 1] = 2
+    >>> p[:, [5, 11], 0] = -1; p[:, [6, 12], 0] = 1; p[:, 0] = [0, -1]
+    >>> p[:, [13, 14], 1] = 4; p[:, [15, 16], 1] = 6; p[:, [13, 15], 0] = -1
+    >>> p[:, [14, 16], 0] = 1; p[:, [7, 9], 0] = -2; p[:, [8, 10], 0] = 2
+    >>> p[:, 9, 1] = np.sin(np.pi * t) * 2
+    >>> seq = PoseSequence(p, skeleton="coco_17")
+    >>> round(compare(seq, seq, method="none", render=False).score, 1)
+    100.0
+    """
+    stages = 4 + (4 if render and outdir is not None else 0)
+    step = 0
+
+    def tick() -> None:
+        nonlocal step
+        step += 1
+        if progress is not None:
+            progress(step, stages)
+
+    out = Path(outdir) if outdir is not None else None
+    if out is not None:
+        _check_writable(out)
+    started = time.time()
+    ref_raw = load_side(reference, "reference")
+    att_raw = load_side(attempt, "attempt")
+    tick()
+    for seq, role in ((ref_raw, "reference"), (att_raw, "attempt")):
+        if not seq.visible.any():
+            raise InputError(
+                f"{role} {_describe(seq)}: expected a person in at least one frame, got "
+                f"no joint in any of {seq.n_frames} frames"
+            )
+    ref, att = _common_joints(ref_raw, att_raw)
+    _require_person(ref, "reference")
+    _require_person(att, "attempt")
+    match = _match(ref, att, reps, band)
+    tick()
+    matched = _matched_reference(ref, att, match.reference_index)
+    aligned = _align_onto(matched, att, method)
+    tick()
+    fs = score_frames(att, aligned)
+    unit = _torso_unit(att)
+    vertical = -(att.positions[..., 1] - aligned.positions[..., 1]) / unit
+    if att.space == "world" and att.metadata.get("y_up") is True:
+        vertical = -vertical
+    cues = make_cues(fs, att.timestamps, vertical_offset=vertical)
+    from posecoach.corrected import corrected_pose
+
+    corrected = corrected_pose(att, aligned)
+    frame_w = np.nanmean(np.where(fs.weights > 0, fs.weights, np.nan), axis=1)
+    frame_w = np.nan_to_num(frame_w)
+    reps_out = []
+    if match.reps:
+        for i, r in enumerate(match.reps):
+            s = overall_score(fs.scores[r.start : r.end], frame_w[r.start : r.end])
+            reps_out.append(_rep_dict(i, r, s, att))
+        score = float(np.nanmean([r["score"] for r in reps_out]))
+    else:
+        score = overall_score(fs.scores, frame_w)
+        reps_out.append(_rep_dict(0, Repetition(0, att.n_frames, match.cost), score, att))
+    tick()
+    info = {
+        "reference": _side_info(ref_raw),
+        "attempt": _side_info(att_raw),
+        "reference_times": ref.timestamps,
+        "provenance": _provenance(method, reps, band, match, ref, started),
+    }
+    result = CompareResult(
+        score=float(score),
+        reps=reps_out,
+        cues=cues,
+        frames=fs,
+        attempt=att,
+        reference=aligned,
+        corrected=corrected,
+        reference_index=match.reference_index,
+        path=match.path,
+        mode=match.mode,
+        dtw_cost=match.cost,
+        info=info,
+    )
+    if out is None:
+        return result
+    return _write_outputs(result, out, render, reference, attempt, ref, tick)
+
+
+def _torso_unit(seq: PoseSequence) -> float:
+    sk = seq.skeleton
+    torso = np.linalg.norm(
+        shoulder_center(seq.positions, sk) - hip_center(seq.positions, sk), axis=-1
+    )
+    return float(np.nanmedian(torso)) if np.isfinite(torso).any() else 1.0
+
+
+def _matched_reference(ref: PoseSequence, att: PoseSequence, index: np.ndarray) -> PoseSequence:
+    safe = np.clip(index, 0, ref.n_frames - 1)
+    pos = ref.positions[safe].copy()
+    conf = ref.confidence[safe].copy()
+    pos[index < 0] = np.nan
+    conf[index < 0] = 0.0
+    return PoseSequence(
+        pos,
+        confidence=conf,
+        skeleton=ref.skeleton,
+        fps=att.fps,
+        timestamps=att.timestamps,
+        space=ref.space,
+        image_size=ref.image_size,
+        metadata=dict(ref.metadata),
+    )
+
+
+def _rep_dict(i: int, r: Repetition, score: float, att: PoseSequence) -> dict[str, Any]:
+    ts = att.timestamps
+    end_s = float(ts[r.end - 1]) + 1.0 / att.fps
+    return {
+        "index": i,
+        "start_s": float(ts[r.start]),
+        "end_s": end_s,
+        "score": score,
+        "start_frame": r.start,
+        "end_frame": r.end,
+        "cost": r.cost,
+    }
+
+
+def _side_info(seq: PoseSequence) -> dict[str, Any]:
+    return {
+        "source": seq.metadata.get("source"),
+        "skeleton": seq.skeleton.name,
+        "n_frames": seq.n_frames,
+        "fps": seq.fps,
+        "duration_s": seq.duration,
+        "space": seq.space,
+        "image_size": list(seq.image_size) if seq.image_size else None,
+        "provenance": seq.provenance,
+    }
+
+
+def _provenance(
+    method: str | None,
+    reps: str | bool,
+    band: int | None,
+    match: _Match,
+    ref: PoseSequence,
+    started: float,
+) -> dict[str, Any]:
+    import importlib.metadata as md
+
+    from posecoach import __version__
+
+    versions = {"posecoach": __version__}
+    for dist in ("numpy", "scipy", "dtaidistance", "mediapipe"):
+        with contextlib.suppress(md.PackageNotFoundError):
+            versions[dist] = md.version(dist)
+    aligner = method
+    if method is None:
+        with contextlib.suppress(ImportError, AttributeError):
+            from posecoach import align as align_mod
+
+            aligner = getattr(align_mod, "DEFAULT_METHOD", None)
+    return {
+        "versions": versions,
+        "aligner": aligner or "default",
+        "parameters": {
+            "reps": reps,
+            "band": band,
+            "mode": match.mode,
+            "joints": list(ref.skeleton.names),
+            "per_frame_alignment": False,
+        },
+        "calibration": CALIBRATION,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+    }
+
+
+# ---------------------------------------------------------------------------- output
+def _check_writable(out: Path) -> None:
+    parent = out.resolve().parent
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output folder {out}: expected a folder, got a file")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out}: {probe} is not writable")
+
+
+def _write_outputs(
+    result: CompareResult,
+    out: Path,
+    render: bool,
+    reference: Source,
+    attempt: Source,
+    ref_full: PoseSequence,
+    tick: Callable[[], None],
+) -> CompareResult:
+    out = out.resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"output folder {out}: cannot write there ({exc})") from None
+    try:
+        files: dict[str, Any] = {"result": "result.json"}
+        if render:
+            files.update(_render(result, tmp, reference, attempt, ref_full, tick))
+        result = CompareResult(**{**result.__dict__, "outdir": out, "files": files})
+        data = result.to_dict()
+        (tmp / "result.json").write_text(json.dumps(data, indent=1, allow_nan=False))
+        if render:
+            from posecoach.render.report import write_report
+
+            write_report(data, tmp)
+            tick()
+        _replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
+
+
+def _replace_folder(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        os.replace(out, old / "previous")
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        if old is not None:
+            os.replace(old / "previous", out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _render(
+    result: CompareResult,
+    tmp: Path,
+    reference: Source,
+    attempt: Source,
+    ref_full: PoseSequence,
+    tick: Callable[[], None],
+) -> dict[str, Any]:
+    from posecoach.render import plots
+    from posecoach.render.video import render_overlay, render_side_by_side
+
+    fs = result.frames
+    att = result.attempt
+    times = att.timestamps
+    cue_dicts = [c.to_dict() for c in result.cues]
+    render_overlay(
+        _video_of(attempt),
+        att,
+        result.reference,
+        fs.joint_errors,
+        fs.scores,
+        cue_dicts,
+        tmp / "overlay.mp4",
+    )
+    tick()
+    render_side_by_side(
+        _video_of(reference),
+        _video_of(attempt),
+        ref_full,
+        att,
+        result.path,
+        tmp / "side_by_side.mp4",
+    )
+    tick()
+    plot_files = {
+        "score": "score_over_time.png",
+        "heatmap": "error_heatmap.png",
+        "angles": "angle_curves.png",
+        "skeletons": "corrected_pose.png",
+    }
+    rep_dicts = result.reps if result.mode == "repetitions" else None
+    plots.plot_score_over_time(times, fs.scores, tmp / plot_files["score"], reps=rep_dicts)
+    plots.plot_error_heatmap(
+        times, list(fs.joint_names), fs.joint_errors, tmp / plot_files["heatmap"]
+    )
+    curves = angle_curves(fs)
+    worst = sorted(
+        curves, key=lambda n: -np.nan_to_num(np.nanmean(np.abs(curves[n][0] - curves[n][1])))
+    )[:4]
+    plots.plot_angle_curves(times, {n: curves[n] for n in worst}, tmp / plot_files["angles"])
+    k = int(np.nanargmax(np.nan_to_num(fs.distance, nan=-1.0))) if len(fs.distance) else 0
+    plots.plot_skeletons(
+        [
+            (att.frame(k), "attempt", (40, 200, 60)),
+            (result.reference.frame(k), "reference", (150, 150, 150)),
+            (result.corrected.frame(k), "corrected (your body, correct form)", (30, 120, 255)),
+        ],
+        tmp / plot_files["skeletons"],
+        title=f"Worst frame at {times[k]:.2f} s",
+        y_down=att.space != "world",
+    )
+    tick()
+    return {
+        "overlay": "overlay.mp4",
+        "side_by_side": "side_by_side.mp4",
+        "plots": plot_files,
+        "report": "report.html",
+    }
