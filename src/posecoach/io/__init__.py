@@ -23,6 +23,7 @@ BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
     "coco",
     "mediapipe_landmarks",
     "wide_csv",
+    "keraal",
     "bvh",
 )
 
