@@ -275,10 +275,9 @@ def create_app(settings: Settings) -> Any:
 
     @app.get("/api/results/{result_id}/files/{name:path}")
     def result_file(result_id: int, name: str) -> Any:
-        check_client_filename(name)
         result = store().get_result(result_id)
-        check_result_file(result["data"], name)
-        path = safe_path(data_dir, f"{result['outdir']}/{name}")
+        rel = check_result_file(result["data"], name)
+        path = safe_path(data_dir, f"{result['outdir']}/{rel}")
         if not path.is_file():
             raise NotFoundError(f"result {result_id} has no file {name!r}")
         return FileResponse(path)

@@ -67,6 +67,7 @@ def make_handlers(
             )
             data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
             data = json.loads(json.dumps(data, default=_jsonable))
+            data["files"] = _relative_files(data.get("files") or {}, tmp)
             if not (tmp / "result.json").exists():
                 (tmp / "result.json").write_text(json.dumps(data, indent=1))
             tmp.rename(final)
@@ -85,20 +86,42 @@ def make_handlers(
 def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
-    if isinstance(value, Path):
-        return value.name
     return str(value)
 
 
-def result_files(data: dict[str, Any]) -> set[str]:
-    """Plain file names a result's ``files`` mapping names (nested dicts flattened).
+def _relative_files(files: Any, outdir: Path) -> Any:
+    """Rewrite the ``files`` mapping's paths relative to the output folder.
 
     Example
     -------
-    >>> sorted(result_files({"files": {"overlay": "overlay.mp4", "plots": {"s": "score.png"}}}))
-    ['overlay.mp4', 'score.png']
+    >>> _relative_files({"overlay": "/o/x.partial/overlay.mp4", "plots": {"a": "p/a.png"}},
+    ...                 Path("/o/x.partial"))
+    {'overlay': 'overlay.mp4', 'plots': {'a': 'p/a.png'}}
     """
-    names: set[str] = set()
+    if isinstance(files, dict):
+        return {k: _relative_files(v, outdir) for k, v in files.items()}
+    if isinstance(files, list):
+        return [_relative_files(v, outdir) for v in files]
+    if isinstance(files, str) and files:
+        path = Path(files)
+        if path.is_absolute():
+            try:
+                return path.relative_to(outdir).as_posix()
+            except ValueError:
+                return path.name
+        return path.as_posix()
+    return files
+
+
+def result_files(data: dict[str, Any]) -> dict[str, str]:
+    """The files a result lists, by plain file name -> path relative to its folder.
+
+    Example
+    -------
+    >>> result_files({"files": {"overlay": "overlay.mp4", "plots": {"s": "plots/score.png"}}})
+    {'overlay.mp4': 'overlay.mp4', 'score.png': 'plots/score.png', 'result.json': 'result.json'}
+    """
+    names: dict[str, str] = {}
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
@@ -108,14 +131,24 @@ def result_files(data: dict[str, Any]) -> set[str]:
             for v in value:
                 walk(v)
         elif isinstance(value, str) and value:
-            names.add(value)
+            names[Path(value).name] = value
 
     walk(data.get("files", {}))
+    names["result.json"] = "result.json"
     return names
 
 
 def check_result_file(data: dict[str, Any], name: str) -> str:
-    """``name`` if the result lists it (by plain or relative name), else InputError."""
-    if name not in result_files(data) and name != "result.json":
+    """The relative path of the result file called ``name``, else InputError.
+
+    Example
+    -------
+    >>> check_result_file({"files": {"overlay": "overlay.mp4"}}, "../posecoach.db")
+    Traceback (most recent call last):
+    ...
+    posecoach.errors.InputError: expected one of this result's files, got '../posecoach.db'
+    """
+    files = result_files(data)
+    if name not in files:
         raise InputError(f"expected one of this result's files, got {name!r}")
-    return name
+    return files[name]
