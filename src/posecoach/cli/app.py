@@ -48,7 +48,10 @@ def main() -> None:
     from posecoach.errors import PoseCoachError
 
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click returns (not raises) the code of typer.Exit.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PoseCoachError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
@@ -58,12 +61,10 @@ def main() -> None:
         typer.echo("aborted", err=True)
         sys.exit(1)
     except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(1)
+        # typer may vendor its own click (typer._click), so match by behaviour, not class:
+        # click exceptions have show() and exit_code (2 for usage errors, 1 otherwise).
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
