@@ -8,6 +8,7 @@ the person where each limb should have been, with their own proportions.
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 
 import numpy as np
@@ -22,13 +23,16 @@ __all__ = ["kinematic_tree", "corrected_pose"]
 _ROOT = -1  # the virtual root: the mid-point of the hips
 
 
-def kinematic_tree(skeleton: Skeleton) -> list[tuple[int, int]]:
+def kinematic_tree(
+    skeleton: Skeleton, positions: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Bones ``(parent, child)`` in breadth-first order from the hips.
 
     The hips hang from a virtual root (index ``-1``, their mid-point); every other joint
-    is reached through the skeleton's edges (a spanning tree when edges form loops).
-    Joints no edge reaches hang from the nearest joint in index order that is reached
-    (from the root when none is).
+    is reached through the skeleton's edges (a spanning tree when edges form loops). A
+    group of joints no edge connects to the hips (COCO's face) hangs from the reached
+    joint nearest to it in ``positions`` (``(T, K, D)``, median over frames), or from
+    the root when no positions are given.
 
     Example
     -------
@@ -51,18 +55,36 @@ def kinematic_tree(skeleton: Skeleton) -> list[tuple[int, int]]:
         adjacent[b].append(a)
     bones = [(_ROOT, h) for h in hips]
     seen = set(hips)
-    queue = deque(hips)
-    while queue:
-        parent = queue.popleft()
-        for child in adjacent[parent]:
-            if child not in seen:
-                seen.add(child)
-                bones.append((parent, child))
-                queue.append(child)
+
+    def grow(queue: deque[int]) -> None:
+        while queue:
+            parent = queue.popleft()
+            for child in adjacent[parent]:
+                if child not in seen:
+                    seen.add(child)
+                    bones.append((parent, child))
+                    queue.append(child)
+
+    grow(deque(hips))
+    typical = None
+    if positions is not None:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            typical = np.nanmedian(
+                np.asarray(positions).reshape(-1, len(names), positions.shape[-1]), axis=0
+            )
     for j in range(len(names)):
-        if j not in seen:
-            bones.append((_ROOT, j))
-            seen.add(j)
+        if j in seen:
+            continue
+        parent = _ROOT
+        if typical is not None and np.isfinite(typical[j]).all():
+            reached = [i for i in seen if np.isfinite(typical[i]).all()]
+            if reached:
+                dist = [np.linalg.norm(typical[i] - typical[j]) for i in reached]
+                parent = reached[int(np.argmin(dist))]
+        bones.append((parent, j))
+        seen.add(j)
+        grow(deque([j]))
     return bones
 
 
@@ -107,7 +129,7 @@ def corrected_pose(attempt: PoseSequence, reference: PoseSequence) -> PoseSequen
     root_a = hip_center(pa, sk)
     root_r = hip_center(pr, sk)
     out = np.full_like(pa, np.nan)
-    for parent, child in kinematic_tree(sk):
+    for parent, child in kinematic_tree(sk, pa):
         start_a = root_a if parent == _ROOT else pa[:, parent]
         start_r = root_r if parent == _ROOT else pr[:, parent]
         start_out = root_a if parent == _ROOT else out[:, parent]
