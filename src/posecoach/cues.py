@@ -177,7 +177,7 @@ def make_cues(
     if n < 3 * min_len:
         min_len = 1
     smooth = max(1, (min_len // 2) * 2 + 1)
-    precise = (t[-1] - t[0]) < 10.0 if n > 1 else True
+    precise = (t[-1] - t[0]) < 5.0 if n > 1 else True
 
     def when(a: int, b: int) -> str:
         start, end = format_time(t[a], precise=precise), format_time(t[b - 1], precise=precise)
