@@ -1,0 +1,197 @@
+"""Closed-form aligners: ``normalize``, ``similarity``, ``affine``, ``perspective``.
+
+Each maps the attempt into the reference's coordinates with one matrix per frame (or
+one for the whole sequence when ``per_frame=False``), estimated on the confident shared
+joints with confidence weights and robust (Cauchy IRLS) reweighting, then applies it to
+every attempt joint.
+
+- ``normalize``: translation + uniform scale from the hip centre and torso length
+  (centroid and RMS spread where those are missing). Keeps every angle and every
+  orientation difference, camera ones included.
+- ``similarity``: rotation + uniform scale + translation (weighted Umeyama, reflection
+  forbidden). Works in 2D or 3D.
+- ``affine``: any linear map + translation; absorbs foreshortening of a turned body but
+  also some real pose differences.
+- ``perspective``: a 2D homography; absorbs the most, for flat scenes seen at an angle.
+
+Example
+-------
+>>> import numpy as np
+>>> from posecoach import PoseSequence
+>>> from posecoach.align.base import pair_poses
+>>> ref = PoseSequence(np.random.default_rng(0).normal(size=(1, 17, 2)), skeleton="coco_17")
+>>> att = ref.replace(positions=ref.positions * 3 + 2)
+>>> out, tf, _ = SimilarityAligner().fit_apply(pair_poses(att, ref), per_frame=True)
+>>> bool(np.allclose(out, ref.positions)), tf.params["scale"].round(6).tolist()
+(True, [0.333333])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posecoach.align import estimators as est
+from posecoach.align.base import (
+    AlignmentError,
+    Pair,
+    Transform,
+    hips_and_torso,
+    register_aligner,
+)
+
+__all__ = ["NormalizeAligner", "SimilarityAligner", "AffineAligner", "PerspectiveAligner"]
+
+
+def _batch(pair: Pair, per_frame: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    src, dst, w = pair.att_points(), pair.ref_points(), pair.weights
+    if src.shape[-1] != dst.shape[-1]:
+        raise AlignmentError(
+            f"expected attempt and reference of the same dimension, got D={src.shape[-1]} "
+            f"and D={dst.shape[-1]}"
+        )
+    if not per_frame:
+        t, n, d = src.shape
+        return src.reshape(1, t * n, d), dst.reshape(1, t * n, d), w.reshape(1, t * n)
+    return src, dst, w
+
+
+def _apply_all(pair: Pair, m: np.ndarray) -> np.ndarray:
+    pos = pair.attempt.positions
+    if m.shape[0] == 1 and pos.shape[0] > 1:
+        m = np.broadcast_to(m, (pos.shape[0], *m.shape[1:]))
+    return est.apply_matrix(m, pos)
+
+
+def _unbatch_weights(rw: np.ndarray, pair: Pair) -> np.ndarray:
+    return rw.reshape(pair.weights.shape)
+
+
+def _similarity_params(m: np.ndarray) -> dict[str, np.ndarray]:
+    d = m.shape[-1] - 1
+    lin = m[:, :d, :d]
+    scale = np.abs(np.linalg.det(lin)) ** (1.0 / d)
+    params = {"scale": scale, "translation": m[:, :d, d]}
+    if d == 2:
+        params["rotation_deg"] = np.degrees(np.arctan2(lin[:, 1, 0], lin[:, 0, 0]))
+    return params
+
+
+@dataclass(frozen=True)
+class _MatrixAligner:
+    name: str
+    estimator_name: str
+    min_joints: int
+    description: str
+    robust: bool = True
+
+    def fit_apply(self, pair: Pair, per_frame: bool) -> tuple[np.ndarray, Transform, np.ndarray]:
+        src, dst, w = _batch(pair, per_frame)
+        estimator = getattr(est, self.estimator_name)
+        if self.robust:
+            m, rw = est.robust_fit(estimator, src, dst, w)
+        else:
+            m, rw = estimator(src, dst, w), (w > 0).astype(float)
+        params = self.params(m)
+        return (
+            _apply_all(pair, m),
+            Transform(self.name, per_frame, m, params),
+            rw.reshape(pair.weights.shape),
+        )
+
+    def params(self, m: np.ndarray) -> dict[str, np.ndarray]:
+        if self.estimator_name == "similarity":
+            return _similarity_params(m)
+        d = m.shape[-1] - 1
+        return {"linear": m[:, :d, :d], "translation": m[:, :d, d]}
+
+
+def SimilarityAligner() -> _MatrixAligner:  # noqa: N802 - factory reads like a class
+    """Rotation + uniform scale + translation (Umeyama), reflection forbidden.
+
+    Example
+    -------
+    >>> SimilarityAligner().name
+    'similarity'
+    """
+    return _MatrixAligner(
+        "similarity", "similarity", 3, "rotation + uniform scale + translation (Umeyama)"
+    )
+
+
+def AffineAligner() -> _MatrixAligner:  # noqa: N802
+    """Weighted least-squares affine map (2D or 3D).
+
+    Example
+    -------
+    >>> AffineAligner().min_joints
+    4
+    """
+    return _MatrixAligner("affine", "affine", 4, "affine map (linear + translation)")
+
+
+def PerspectiveAligner() -> _MatrixAligner:  # noqa: N802
+    """2D homography (normalised DLT), the most permissive closed-form map.
+
+    Example
+    -------
+    >>> PerspectiveAligner().min_joints
+    6
+    """
+    return _MatrixAligner("perspective", "homography", 6, "2D homography (perspective map)")
+
+
+@dataclass(frozen=True)
+class NormalizeAligner:
+    """Translation + uniform scale from hip centre and torso length (no rotation).
+
+    Example
+    -------
+    >>> NormalizeAligner().name
+    'normalize'
+    """
+
+    name: str = "normalize"
+    min_joints: int = 2
+    description: str = "translation + scale (hip centre, torso length)"
+
+    def fit_apply(self, pair: Pair, per_frame: bool) -> tuple[np.ndarray, Transform, np.ndarray]:
+        src, dst, w = _batch(pair, True)
+        fallback = est.translation_scale(src, dst, w)  # centroid / RMS, per frame
+        hip_a, torso_a = hips_and_torso(pair.attempt)
+        hip_r, torso_r = hips_and_torso(pair.reference)
+        d = src.shape[-1]
+        if per_frame:
+            s = torso_r / torso_a
+            t = hip_r - s[:, None] * hip_a
+            ok = np.isfinite(s) & np.isfinite(t).all(-1) & (s > 0)
+            m = fallback.copy()
+            m[ok, :d, :d] = s[ok, None, None] * np.eye(d)
+            m[ok, :d, d] = t[ok]
+        else:
+            ratio = (
+                np.nanmedian(torso_r) / np.nanmedian(torso_a)
+                if np.isfinite(torso_a).any() and np.isfinite(torso_r).any()
+                else np.nan
+            )
+            if np.isfinite(ratio) and ratio > 0:
+                t = np.nanmean(hip_r - ratio * hip_a, axis=0)
+                if not np.isfinite(t).all():
+                    t = np.nanmean(fallback[:, :d, d], axis=0)
+                s = ratio
+            else:
+                s = float(np.nanmedian(fallback[:, 0, 0]))
+                t = np.nanmean(fallback[:, :d, d], axis=0)
+            m = np.eye(d + 1)[None].copy()
+            m[0, :d, :d] = s * np.eye(d)
+            m[0, :d, d] = t
+        params = {"scale": m[:, 0, 0], "translation": m[:, :d, d]}
+        rw = (pair.weights > 0).astype(float)
+        return _apply_all(pair, m), Transform(self.name, per_frame, m, params), rw
+
+
+register_aligner("normalize", NormalizeAligner)
+register_aligner("similarity", SimilarityAligner)
+register_aligner("affine", AffineAligner)
+register_aligner("perspective", PerspectiveAligner)
