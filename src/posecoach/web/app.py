@@ -1,8 +1,10 @@
 """The FastAPI application: JSON API, static pages, files and the live WebSocket.
 
-Build it with :func:`create_app` (``posecoach serve`` does). Uploads are the raw request
-body (``fetch(url, {method: "POST", body: file})`` or ``curl --data-binary @v.mp4``) with
-the metadata as query parameters, streamed to disk under the size limit.
+Build it with :func:`create_app` (``posecoach serve`` does). This module imports FastAPI at
+the top (its handlers' annotations must resolve); ``posecoach.web`` imports it lazily.
+Uploads are the raw request body (``fetch(url, {method: "POST", body: file})`` or
+``curl --data-binary @v.mp4``) with the metadata as query parameters, streamed to disk
+under the size limit.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi import Body, FastAPI, Request, WebSocket
+
 from posecoach.errors import InputError, PoseCoachError
 from posecoach.store import NotFoundError, Store
 from posecoach.web.config import Settings
 from posecoach.web.jobs import JobRunner
 from posecoach.web.tasks import check_result_file, make_handlers
 from posecoach.web.uploads import (
+    NotAVideoError,
     TooLargeError,
     VideoMeta,
     check_client_filename,
@@ -45,7 +50,6 @@ def create_app(settings: Settings) -> Any:
     ...     client.get("/health").json()["status"]
     'ok'
     """
-    from fastapi import Body, FastAPI, Request, WebSocket
     from fastapi.responses import FileResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.concurrency import run_in_threadpool
@@ -86,6 +90,8 @@ def create_app(settings: Settings) -> Any:
             status = 404
         elif isinstance(exc, TooLargeError):
             status = 413
+        elif isinstance(exc, NotAVideoError):
+            status = 415
         elif isinstance(exc, VideoRejectedError):
             status = 422
         return JSONResponse({"detail": str(exc)}, status_code=status)

@@ -18,6 +18,7 @@ from pathlib import Path
 from posecoach.errors import InputError
 
 __all__ = [
+    "NotAVideoError",
     "TooLargeError",
     "VideoMeta",
     "check_client_filename",
@@ -32,6 +33,10 @@ _CONTAINER_EXT = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "av
 
 class TooLargeError(InputError):
     """An upload above the configured size limit."""
+
+
+class NotAVideoError(InputError):
+    """An upload that does not decode as a video."""
 
 
 @dataclass(frozen=True)
@@ -105,22 +110,25 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
     >>> probe_video_file(Path(p), "x.mp4")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    posecoach.errors.InputError: x.mp4: expected a video file, got data that does not decode ...
+    posecoach.web.uploads.NotAVideoError: x.mp4: expected a video file, got data that ...
     """
     import av
 
     try:
         with av.open(str(path)) as container:
             streams = container.streams.video
+            fmt = container.format.name
             if not streams:
-                raise InputError(f"{label}: expected a video file, got a file with no video stream")
+                raise NotAVideoError(f"{label}: expected a video file, got no video stream")
+            if fmt == "image2" or fmt.endswith("_pipe"):
+                raise NotAVideoError(f"{label}: expected a video file, got a still image ({fmt})")
             stream = streams[0]
             first = None
             for frame in container.decode(stream):
                 first = frame
                 break
             if first is None:
-                raise InputError(f"{label}: expected a video file, got a video with no frames")
+                raise NotAVideoError(f"{label}: expected a video file, got a video with no frames")
             fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
             n_frames = int(stream.frames or 0)
             duration = 0.0
@@ -132,7 +140,6 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
                 n_frames = round(duration * fps)
             if duration == 0.0 and n_frames:
                 duration = n_frames / fps
-            fmt = container.format.name
             return VideoMeta(
                 width=int(first.width),
                 height=int(first.height),
@@ -146,7 +153,7 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
         raise
     except Exception as exc:  # av.FFmpegError and friends: not a decodable video
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError(
+        raise NotAVideoError(
             f"{label}: expected a video file, got data that does not decode as video ({reason})"
         ) from exc
 
