@@ -364,13 +364,15 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
 
 
 # ---------------------------------------------------------------------------- alignment
-def _align_onto(matched: PoseSequence, att: PoseSequence, method: str | None) -> PoseSequence:
+def _align_onto(
+    matched: PoseSequence, att: PoseSequence, method: str | None, *, per_frame: bool = False
+) -> PoseSequence:
     """The frame-matched reference aligned onto the attempt."""
     ok = np.isfinite(matched.positions).all(axis=(1, 2)) | matched.visible.any(axis=1)
     if method != "none":
         from posecoach.align import align
 
-        result = align(matched, att, method=method, per_frame=False)
+        result = align(matched, att, method=method, per_frame=per_frame)
         aligned = result.aligned
     else:
         aligned = matched
@@ -470,7 +472,9 @@ def compare(
     match = _match(ref, att, reps, band)
     tick()
     matched = _matched_reference(ref, att, match.reference_index)
-    aligned = _align_onto(matched, att, method)
+    # One transform for the sequence (static camera), except for a single reference
+    # pose held against many attempt frames, which is aligned frame by frame.
+    aligned = _align_onto(matched, att, method, per_frame=ref.n_frames == 1)
     tick()
     fs = score_frames(att, aligned)
     unit = _torso_unit(att)
@@ -481,8 +485,8 @@ def compare(
     from posecoach.corrected import corrected_pose
 
     corrected = corrected_pose(att, aligned)
-    frame_w = np.nanmean(np.where(fs.weights > 0, fs.weights, np.nan), axis=1)
-    frame_w = np.nan_to_num(frame_w)
+    counted = (fs.weights > 0).sum(axis=1)
+    frame_w = np.where(counted > 0, fs.weights.sum(axis=1) / np.maximum(counted, 1), 0.0)
     reps_out = []
     if match.reps:
         for i, r in enumerate(match.reps):
@@ -601,7 +605,7 @@ def _provenance(
             "band": band,
             "mode": match.mode,
             "joints": list(ref.skeleton.names),
-            "per_frame_alignment": False,
+            "per_frame_alignment": ref.n_frames == 1,
         },
         "calibration": CALIBRATION,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),

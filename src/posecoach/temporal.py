@@ -392,6 +392,7 @@ def find_repetitions(
     max_overlap: float = 0.2,
     max_reps: int | None = None,
     cost_floor: float = 0.25,
+    motion_fraction: float = 0.5,
 ) -> list[Repetition]:
     """Find each repetition of a one-repetition reference inside a longer attempt.
 
@@ -412,11 +413,12 @@ def find_repetitions(
         Joint names for the features (default: the joints both skeletons have).
     min_length_ratio, max_length_ratio
         Allowed repetition duration relative to the reference's.
-    max_cost_ratio, max_cost, cost_floor
+    max_cost_ratio, max_cost, cost_floor, motion_fraction
         A repetition is accepted when its cost is at most
-        ``max(max_cost_ratio * best_cost, cost_floor)`` (and ``max_cost`` when given);
-        the floor (in torso lengths) keeps a near-perfect first match from rejecting
-        every other one.
+        ``max(max_cost_ratio * best_cost, cost_floor, motion_fraction * motion)`` (and
+        ``max_cost`` when given), where ``motion`` is the reference's mean distance from
+        its own mean pose; the floors (in torso lengths) keep a near-perfect first match
+        from rejecting a repetition done less well.
     max_overlap
         Largest accepted overlap with an earlier repetition, as a fraction of the
         shorter one.
@@ -458,6 +460,8 @@ def find_repetitions(
         raise InputError(f"expected a reference repetition of at least 2 frames, got {n}")
     if m < max(2, int(np.ceil(min_length_ratio * n))):
         return []
+    # How much the reference moves: a repetition done badly still costs less than this.
+    motion = float(np.linalg.norm(q - q.mean(axis=0), axis=1).mean())
     _, paths = dtw_ndim.warping_paths_fast(q, s, psi=(0, 0, m, 0))
     last = paths[n, 1:].copy()
     last[last < 0] = np.inf
@@ -477,7 +481,7 @@ def find_repetitions(
         cost = path_cost(q, s, p)
         if best is None:
             best = cost
-        limit = max(max_cost_ratio * best, cost_floor)
+        limit = max(max_cost_ratio * best, cost_floor, motion_fraction * motion)
         if cost > limit or (max_cost is not None and cost > max_cost):
             continue
         kept.append(Repetition(start, end, cost, p))

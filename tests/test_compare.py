@@ -1,0 +1,219 @@
+"""Tests of posecoach.compare and ``posecoach compare`` on synthetic stick figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecoach import InputError, PoseSequence, save
+from posecoach.compare import compare
+from posecoach.skeletons import Skeleton
+
+
+def _limb(start: np.ndarray, angle_deg: np.ndarray, length: float) -> np.ndarray:
+    """Point at ``length`` from ``start`` in direction ``angle`` (0 = down, image y down)."""
+    a = np.radians(angle_deg)
+    return start + length * np.stack([np.sin(a), np.cos(a)], axis=-1)
+
+
+def squat(
+    phase: np.ndarray,
+    *,
+    knee_depth: float = 90.0,
+    left_knee_offset: np.ndarray | float = 0.0,
+    arm_raise: np.ndarray | float = 0.0,
+    scale: float = 1.0,
+    shift: tuple[float, float] = (0.0, 0.0),
+    fps: float = 30.0,
+) -> PoseSequence:
+    """A COCO-17 squatter in pixels (side-ish view), one squat per unit of ``phase``.
+
+    Knee flexion is ``knee_depth * sin²(pi * phase)``; the left knee bends
+    ``left_knee_offset`` degrees less than the right; ``arm_raise`` lifts both arms.
+    """
+    t = len(phase)
+    bend = knee_depth * np.sin(np.pi * phase) ** 2
+    lk = bend - left_knee_offset
+    rk = bend
+    hip_y = 400 + 60 * (bend / 90.0)
+    p = np.zeros((t, 17, 2))
+    hips = np.stack([np.full(t, 300.0), hip_y], axis=1)
+    p[:, 11] = hips + [-20, 0]
+    p[:, 12] = hips + [20, 0]
+    lean = 0.3 * bend
+    p[:, 5] = _limb(p[:, 11], 180 - lean, 120) + [0, 0]
+    p[:, 6] = _limb(p[:, 12], 180 - lean, 120)
+    arm = 10 + np.broadcast_to(arm_raise, (t,))
+    p[:, 7] = _limb(p[:, 5], arm + 0.5 * bend, 70)
+    p[:, 8] = _limb(p[:, 6], arm + 0.5 * bend, 70)
+    p[:, 9] = _limb(p[:, 7], arm + bend, 60)
+    p[:, 10] = _limb(p[:, 8], arm + bend, 60)
+    p[:, 13] = _limb(p[:, 11], -lk / 2, 100)
+    p[:, 14] = _limb(p[:, 12], -rk / 2, 100)
+    p[:, 15] = _limb(p[:, 13], lk / 2, 100)
+    p[:, 16] = _limb(p[:, 14], rk / 2, 100)
+    head = (p[:, 5] + p[:, 6]) / 2
+    p[:, 0] = _limb(head, 180 - lean, 40)
+    p[:, 1:5] = p[:, [0]]
+    p = p * scale + np.array(shift)
+    return PoseSequence(p, skeleton="coco_17", fps=fps, image_size=(1280, 720))
+
+
+def _phase(n: int, reps: float = 1.0) -> np.ndarray:
+    return np.linspace(0, reps, n)
+
+
+# ---------------------------------------------------------------------------- scores
+def test_identical_inputs_score_100() -> None:
+    seq = squat(_phase(60))
+    result = compare(seq, seq, render=False)
+    assert result.score == pytest.approx(100.0, abs=1e-6)
+    assert result.cues == []
+    assert result.mode == "sequence"
+
+
+def test_other_size_position_and_speed_still_score_high() -> None:
+    ref = squat(_phase(60))
+    att = squat(_phase(90) ** 1.3, scale=0.6, shift=(200, -50), fps=30)
+    result = compare(ref, att, render=False)
+    assert result.score > 90
+
+
+def test_different_movement_scores_low() -> None:
+    ref = squat(_phase(60))
+    arms = squat(np.zeros(60), arm_raise=150 * np.sin(np.linspace(0, np.pi, 60)) ** 2)
+    assert compare(ref, arms, render=False).score < 40
+
+
+def test_planted_knee_error_shows_in_joint_time_and_cue() -> None:
+    n = 90
+    ref = squat(_phase(n))
+    offset = np.zeros(n)
+    offset[30:60] = 40.0  # left knee bends 40° less from 1.0 s to 2.0 s
+    att = squat(_phase(n), left_knee_offset=offset)
+    result = compare(ref, att, method="none", render=False)
+    joints = {j["name"]: j for j in result.to_dict()["joints"]}
+    worst = max(joints.values(), key=lambda j: j["max_error"])
+    assert worst["name"] in ("left_knee", "left_ankle")
+    errs = result.frames.joint_errors[:, result.frames.joint_names.index("left_ankle")]
+    assert errs[:25].max() < 0.05 and errs[35:55].min() > 0.2
+    top = result.cues[0]
+    assert top.joint == "left_knee"
+    assert top.text.startswith("left knee bends 40° less than the reference")
+    assert top.start_s == pytest.approx(1.0, abs=0.1) and top.end_s == pytest.approx(2.0, abs=0.1)
+    fs = result.frames.scores
+    assert fs[:25].min() > 99 and fs[35:55].max() < fs[:25].min() - 5
+
+
+def test_repetitions_are_found_and_the_bad_one_scores_lowest() -> None:
+    ref = squat(_phase(45))
+    n = 45
+    offset = np.concatenate([np.zeros(n), np.full(n, 45.0), np.zeros(n)])
+    phase = np.concatenate([_phase(n), _phase(n), _phase(n)])
+    att = squat(phase, left_knee_offset=offset, shift=(50, 0))
+    result = compare(ref, att, render=False)
+    assert result.mode == "repetitions"
+    assert len(result.reps) == 3
+    starts = [r["start_frame"] for r in result.reps]
+    assert all(abs(s - e) <= 3 for s, e in zip(starts, [0, 45, 90], strict=True))
+    scores = [r["score"] for r in result.reps]
+    assert scores[1] < scores[0] - 10 and scores[1] < scores[2] - 10
+    assert result.score == pytest.approx(np.mean(scores))
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_no_person_anywhere_is_one_clear_error() -> None:
+    ref = squat(_phase(30))
+    empty = PoseSequence(np.full((30, 17, 2), np.nan), skeleton="coco_17")
+    with pytest.raises(InputError, match="attempt .*expected a person"):
+        compare(ref, empty, render=False)
+    with pytest.raises(InputError, match="reference .*expected a person"):
+        compare(empty, ref, render=False)
+
+
+def test_incompatible_skeletons_are_one_clear_error() -> None:
+    ref = squat(_phase(30))
+    sk = Skeleton("tail_only", ("tail_base", "tail_tip"), ((0, 1),))
+    other = PoseSequence(np.ones((30, 2, 2)), skeleton=sk)
+    with pytest.raises(InputError, match="incompatible skeletons"):
+        compare(ref, other, render=False)
+
+
+def test_one_frame_against_a_long_sequence_is_a_pose_comparison() -> None:
+    ref = squat(_phase(60))
+    bottom = squat(np.array([0.5]))  # the deepest point of the squat
+    result = compare(ref, bottom, render=False)
+    assert result.mode == "pose"
+    assert result.score > 95
+    assert result.reference_index.tolist() in ([29], [30])  # both 0.0085 from the bottom
+    back = compare(bottom, ref, render=False)
+    assert back.mode == "pose" and back.attempt.n_frames == 60
+    assert back.frames.scores[30] > 95 and back.frames.scores[0] < back.frames.scores[30] - 20
+
+
+def test_unwritable_output_folder_leaves_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    seq = squat(_phase(30))
+    with pytest.raises(InputError, match="output folder"):
+        compare(seq, seq, outdir=blocker / "out", render=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder"]
+
+
+def test_failed_run_keeps_previous_results_and_leaves_no_temp(tmp_path: Path, monkeypatch) -> None:
+    seq = squat(_phase(30))
+    out = tmp_path / "out"
+    compare(seq, seq, outdir=out, render=False)
+    before = (out / "result.json").read_text()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("posecoach.compare.score_frames", boom)
+    with pytest.raises(RuntimeError):
+        compare(seq, squat(_phase(40)), outdir=out, render=False)
+    assert (out / "result.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# ---------------------------------------------------------------------------- outputs
+def test_result_json_has_the_contract_keys(tmp_path: Path) -> None:
+    ref = squat(_phase(40))
+    att = squat(_phase(50), left_knee_offset=30.0)
+    result = compare(ref, att, outdir=tmp_path / "res", render=False)
+    data = json.loads((tmp_path / "res" / "result.json").read_text())
+    assert data == result.to_dict()
+    for key in ("schema_version", "score", "reps", "cues", "joints", "frames", "files"):
+        assert key in data
+    assert data["score"] == pytest.approx(result.score)
+    assert set(data["reps"][0]) >= {"index", "start_s", "end_s", "score"}
+    assert set(data["cues"][0]) >= {"start_s", "end_s", "joint", "text", "severity"}
+    assert set(data["joints"][0]) >= {"name", "mean_error", "max_error", "mean_angle_diff_deg"}
+    assert len(data["frames"]["time_s"]) == len(data["frames"]["score"]) == 50
+    prov = data["provenance"]
+    assert prov["versions"]["dtaidistance"] and prov["aligner"]
+    assert "calibration" in prov
+
+
+def test_cli_compare_on_pose_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from posecoach.cli.app import app
+
+    ref_path, att_path = tmp_path / "ref.pose.npz", tmp_path / "att.pose.npz"
+    save(squat(_phase(40)), ref_path)
+    save(squat(_phase(40), left_knee_offset=35.0), att_path)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, ["compare", str(ref_path), str(att_path), "-o", str(out), "--no-render"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "score:" in res.output and "left knee" in res.output
+    assert json.loads((out / "result.json").read_text())["schema_version"] == 1
+    missing = runner.invoke(app, ["compare", str(tmp_path / "nope.mp4"), str(att_path)])
+    assert missing.exit_code == 1
+    assert "no such file" in missing.output
