@@ -60,7 +60,7 @@ def test_positional_columns_need_a_skeleton(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     cols = ",".join(f"x{i},y{i}" for i in range(17))
     path.write_text(cols + "\n" + ",".join(str(v) for v in range(34)) + "\n")
-    with pytest.raises(FormatError, match="positional columns.*need skeleton="):
+    with pytest.raises(FormatError, match=r"positional columns.*need skeleton="):
         load(path)
     seq = load(path, skeleton="coco_17")
     assert seq.joint("left_shoulder")[0].tolist() == [10.0, 11.0]
