@@ -41,10 +41,10 @@ def squat(
     hip_y = 400 + 60 * (bend / 90.0)
     p = np.zeros((t, 17, 2))
     hips = np.stack([np.full(t, 300.0), hip_y], axis=1)
-    p[:, 11] = hips + [-20, 0]
-    p[:, 12] = hips + [20, 0]
+    p[:, 11] = hips + np.array([-20.0, 0.0])
+    p[:, 12] = hips + np.array([20.0, 0.0])
     lean = 0.3 * bend
-    p[:, 5] = _limb(p[:, 11], 180 - lean, 120) + [0, 0]
+    p[:, 5] = _limb(p[:, 11], 180 - lean, 120)
     p[:, 6] = _limb(p[:, 12], 180 - lean, 120)
     arm = 10 + np.broadcast_to(arm_raise, (t,))
     p[:, 7] = _limb(p[:, 5], arm + 0.5 * bend, 70)
@@ -128,9 +128,9 @@ def test_repetitions_are_found_and_the_bad_one_scores_lowest() -> None:
 def test_no_person_anywhere_is_one_clear_error() -> None:
     ref = squat(_phase(30))
     empty = PoseSequence(np.full((30, 17, 2), np.nan), skeleton="coco_17")
-    with pytest.raises(InputError, match="attempt .*expected a person"):
+    with pytest.raises(InputError, match=r"attempt .*expected a person"):
         compare(ref, empty, render=False)
-    with pytest.raises(InputError, match="reference .*expected a person"):
+    with pytest.raises(InputError, match=r"reference .*expected a person"):
         compare(empty, ref, render=False)
 
 
