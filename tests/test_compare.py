@@ -217,3 +217,11 @@ def test_cli_compare_on_pose_files(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["compare", str(tmp_path / "nope.mp4"), str(att_path)])
     assert missing.exit_code == 1
     assert "no such file" in missing.output
+
+
+def test_short_attempt_is_matched_inside_the_reference() -> None:
+    ref = squat(_phase(90))
+    part = squat(_phase(90)[30:60])  # the middle third of the movement
+    result = compare(ref, part, render=False)
+    assert result.score > 99
+    assert abs(result.reference_index[0] - 30) <= 1 and abs(result.reference_index[-1] - 59) <= 1

@@ -65,6 +65,9 @@ SCORE_JOINTS: tuple[str, ...] = (
     "left_ankle",
     "right_ankle",
 )
+#: An attempt shorter than this fraction of the reference is matched inside it
+#: (open-begin/open-end DTW) instead of end to end.
+SUBSEQUENCE_RATIO = 0.67
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
 
@@ -340,6 +343,12 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
         reps_out = [
             Repetition(int(to_att[r.start]), int(to_att[r.end - 1]) + 1, r.cost) for r in found
         ]
+    elif len(fa) < SUBSEQUENCE_RATIO * len(fr):
+        # A short attempt shows part of the movement: match it inside the reference.
+        p, cost = dtw_path(fa, fr, band=band, open_begin=True, open_end=True)
+        grid_paths = [p[:, ::-1]]
+        mode = "sequence"
+        reps_out = []
     else:
         p, cost = dtw_path(fr, fa, band=band)
         grid_paths = [p]
