@@ -1,0 +1,204 @@
+"""MediaPipe BlazePose backend (``mediapipe==0.10.21``, legacy ``mp.solutions.pose``).
+
+That release is the last whose wheel carries the full landmark model and the person
+detector, so it runs offline. ``model_complexity=1`` (the full model; 0 and 2 try to
+download). Video uses tracking mode (``static_image_mode=False``), photos static mode.
+Output: 33 landmarks in pixels (x * width, y * height, z * width), visibility as
+confidence, and world landmarks (metres, hip-centred, y down).
+
+MediaPipe Pose follows one person. :meth:`MediaPipeBackend.find_people` finds several by
+running the bundled detector + landmarker in static mode, blanking each person found (its
+segmentation mask and skeleton, dilated) and looking again.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecoach.errors import require
+from posecoach.extract.base import Box, Detection, register_backend
+
+__all__ = ["MediaPipeBackend", "MediaPipeSession", "REQUIRED_VERSION", "box_iou"]
+
+REQUIRED_VERSION = "0.10.21"
+_MODELS = (
+    "modules/pose_landmark/pose_landmark_full.tflite",
+    "modules/pose_detection/pose_detection.tflite",
+)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes.
+
+    Example
+    -------
+    >>> box_iou((0, 0, 2, 2), (1, 0, 3, 2))
+    0.3333333333333333
+    """
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / area) if area > 0 else 0.0
+
+
+def _mediapipe() -> Any:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return require("mediapipe", "extract")
+
+
+class MediaPipeSession:
+    """One ``mp.solutions.pose.Pose`` graph; tracking state lives between calls."""
+
+    def __init__(self, *, static: bool, segmentation: bool = False) -> None:
+        mp = _mediapipe()
+        self.static = static
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=static,
+            model_complexity=1,
+            smooth_landmarks=True,
+            enable_segmentation=segmentation,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+        self.last_mask: np.ndarray | None = None
+
+    def process(self, rgb: np.ndarray, time_s: float = 0.0) -> list[Detection]:
+        """The person MediaPipe finds in ``rgb`` (zero or one detection).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = MediaPipeSession(static=True)
+        >>> s.process(np.zeros((64, 64, 3), np.uint8))
+        []
+        >>> s.close()
+        """
+        image = np.ascontiguousarray(rgb)
+        h, w = image.shape[:2]
+        result = self._pose.process(image)
+        self.last_mask = getattr(result, "segmentation_mask", None)
+        if result.pose_landmarks is None:
+            return []
+        lms = result.pose_landmarks.landmark
+        arr = np.array([(lm.x, lm.y, lm.z, lm.visibility) for lm in lms], dtype=np.float64)
+        kp = arr[:, :3] * np.array([w, h, w])
+        conf = np.clip(arr[:, 3], 0.0, 1.0)
+        world = None
+        if result.pose_world_landmarks is not None:
+            wl = result.pose_world_landmarks.landmark
+            world = np.array([(lm.x, lm.y, lm.z) for lm in wl], dtype=np.float64)
+        return [Detection(kp, conf, world, float(conf.mean()))]
+
+    def close(self) -> None:
+        """Release the MediaPipe graph."""
+        self._pose.close()
+
+
+class MediaPipeBackend:
+    """BlazePose full (33 landmarks) through MediaPipe's legacy solutions API."""
+
+    name = "mediapipe"
+    skeleton = "blazepose_33"
+
+    def __init__(self) -> None:
+        self._finder: MediaPipeSession | None = None
+
+    def available(self) -> tuple[bool, str]:
+        """Whether mediapipe 0.10.21 and its bundled models are installed.
+
+        Example
+        -------
+        >>> ok, why = MediaPipeBackend().available()
+        >>> ok, why.startswith("mediapipe 0.10.21")
+        (True, True)
+        """
+        try:
+            version = md.version("mediapipe")
+        except md.PackageNotFoundError:
+            return False, "mediapipe is not installed: pip install 'posecoach[extract]'"
+        spec = importlib.util.find_spec("mediapipe")
+        root = Path(spec.origin).parent if spec and spec.origin else None
+        missing = [m for m in _MODELS if root is None or not (root / m).is_file()]
+        if missing:
+            return False, f"mediapipe {version} lacks the bundled model(s) {missing}; " + (
+                f"install mediapipe=={REQUIRED_VERSION}"
+            )
+        note = "" if version == REQUIRED_VERSION else f" (tested with {REQUIRED_VERSION})"
+        return True, f"mediapipe {version}{note}, bundled BlazePose full model, offline"
+
+    def options(self) -> dict[str, object]:
+        """Settings that change results."""
+        return {"model_complexity": 1, "smooth_landmarks": True, "min_confidence": 0.5}
+
+    def open(self, *, static: bool) -> MediaPipeSession:
+        """A MediaPipe session (tracking mode unless ``static``)."""
+        return MediaPipeSession(static=static)
+
+    def find_people(self, rgb: np.ndarray, max_people: int = 4) -> list[Detection]:
+        """Up to ``max_people`` people (full-frame pixels), most confident first.
+
+        Runs the static detector + landmarker on a copy scaled to at most 960 px, blanks
+        each person found (segmentation mask and limbs, dilated) and searches again, until
+        nobody new is found.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> MediaPipeBackend().find_people(np.zeros((48, 64, 3), np.uint8))
+        []
+        """
+        import cv2
+
+        if self._finder is None:
+            self._finder = MediaPipeSession(static=True, segmentation=True)
+        h, w = rgb.shape[:2]
+        scale = min(1.0, 960.0 / max(h, w))
+        image = cv2.resize(rgb, (round(w * scale), round(h * scale))) if scale < 1 else rgb.copy()
+        sh, sw = image.shape[:2]
+        boxes: list[Box] = []
+        people: list[Detection] = []
+        kernel = np.ones((max(3, sw // 40),) * 2, np.uint8)
+        for _ in range(max_people + 2):
+            found = self._finder.process(image)
+            if not found:
+                break
+            det = found[0]
+            box = det.box()
+            if any(box_iou(box, b) > 0.3 for b in boxes):
+                break  # the blanked person was found again: nobody new
+            boxes.append(box)
+            kp = det.keypoints / scale
+            people.append(Detection(kp, det.confidence, det.world, det.score))
+            if len(boxes) >= max_people:
+                break
+            blank = np.zeros((sh, sw), np.uint8)
+            if self._finder.last_mask is not None:
+                blank[self._finder.last_mask > 0.3] = 1
+            from posecoach.skeletons import get
+
+            pts = det.keypoints[:, :2]
+            for a, b in get(self.skeleton).edges:
+                if det.confidence[a] > 0.3 and det.confidence[b] > 0.3:
+                    pa = tuple(int(v) for v in pts[a])
+                    pb = tuple(int(v) for v in pts[b])
+                    cv2.line(blank, pa, pb, 1, thickness=max(3, sw // 30))
+            blank = cv2.dilate(blank, kernel)
+            image[blank > 0] = 0
+        return people
+
+    def close(self) -> None:
+        """Release the people finder."""
+        if self._finder is not None:
+            self._finder.close()
+            self._finder = None
+
+
+register_backend("mediapipe", MediaPipeBackend)

@@ -1,0 +1,346 @@
+"""``extract(source)``: poses from a video, an image or a folder of images.
+
+Frames are decoded in a background thread into a small bounded queue while the model runs
+on the previous frame, so decoding overlaps inference and memory stays constant however
+long the video is.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from posecoach.errors import InputError
+from posecoach.extract.base import PoseBackend, get_backend
+from posecoach.extract.subject import SubjectSpec, SubjectTracker, parse_subject
+from posecoach.pose import PoseSequence
+
+__all__ = ["NoPersonWarning", "StreamExtractor", "extract", "prefetch"]
+
+ProgressCallback = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+class NoPersonWarning(UserWarning):
+    """No person was found in any frame; the result is all NaN."""
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator[T], maxsize: int = 4) -> Iterator[T]:
+    """Iterate ``items`` produced by a background thread, at most ``maxsize`` ahead.
+
+    Exceptions raised by the producer are re-raised in the consumer, in order. Stopping
+    early (``break``/garbage collection) stops the producer.
+
+    Example
+    -------
+    >>> list(prefetch(iter(range(5)), maxsize=2))
+    [0, 1, 2, 3, 4]
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            put((_DONE, exc))
+            return
+        put((_DONE, None))
+
+    thread = threading.Thread(target=produce, name="posecoach-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if item is _DONE:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _empty_row(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.full((k, 3), np.nan), np.zeros(k), np.full((k, 3), np.nan)
+
+
+def _build(
+    backend: PoseBackend,
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    times: list[float],
+    *,
+    fps: float,
+    image_size: tuple[int, int],
+    metadata: dict[str, Any],
+) -> PoseSequence:
+    pos = np.stack([r[0] for r in rows])
+    conf = np.stack([r[1] for r in rows])
+    world = np.stack([r[2] for r in rows])
+    has_world = bool(np.isfinite(world).any())
+    return PoseSequence(
+        pos,
+        conf,
+        skeleton=backend.skeleton,
+        fps=fps,
+        timestamps=np.asarray(times),
+        space="pixel",
+        image_size=image_size,
+        world=world if has_world else None,
+        metadata=metadata,
+    )
+
+
+def _row(det: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if det is None:
+        return _empty_row(k)
+    world = det.world if det.world is not None else np.full((k, 3), np.nan)
+    return det.keypoints, det.confidence, world
+
+
+def _run(
+    source: Path,
+    backend: PoseBackend,
+    subject: SubjectSpec,
+    *,
+    fps: float,
+    strict: bool,
+    max_frames: int | None,
+    progress: ProgressCallback | None,
+) -> tuple[PoseSequence, int]:
+    from posecoach.skeletons import get
+    from posecoach.video import is_image_path, probe_source, read_frames
+
+    info = probe_source(source, fps=fps)
+    static = source.is_dir() or is_image_path(source)
+    total = info.n_frames if max_frames is None else min(info.n_frames or max_frames, max_frames)
+    k = get(backend.skeleton).n_joints
+    tracker = SubjectTracker(backend, subject, static=static)
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    times: list[float] = []
+    size: tuple[int, int] | None = None
+    found = 0
+    try:
+        frames = read_frames(source, fps=fps, strict=strict)
+        for frame in prefetch(frames):
+            if max_frames is not None and len(rows) >= max_frames:
+                break
+            h, w = frame.image.shape[:2]
+            size = size or (w, h)
+            det = tracker.process(frame.image, frame.time)
+            found += det is not None
+            rows.append(_row(det, k))
+            times.append(frame.time)
+            if progress is not None:
+                progress(len(rows), max(total, len(rows)))
+    finally:
+        tracker.close()
+    if not rows or size is None:
+        raise InputError(f"{source}: expected at least one frame, got none")
+    metadata = {
+        "source": str(source),
+        "backend": backend.name,
+        "subject": list(subject) if isinstance(subject, tuple) else subject,
+        "subject_events": tracker.events,
+        "codec": info.codec,
+        "rotation": info.rotation,
+    }
+    seq = _build(backend, rows, times, fps=info.fps, image_size=size, metadata=metadata)
+    return seq, found
+
+
+def extract(
+    source: str | Path,
+    *,
+    backend: str | PoseBackend = "mediapipe",
+    subject: SubjectSpec = "largest",
+    cache: bool = True,
+    progress: ProgressCallback | None = None,
+    fps: float = 30.0,
+    fill_gaps: float | None = None,
+    smooth: str | None = None,
+    strict: bool = True,
+    max_frames: int | None = None,
+) -> PoseSequence:
+    """Extract one person's pose from a video, an image or a folder of images.
+
+    Parameters
+    ----------
+    source
+        Video file (any FFmpeg format; rotation metadata applied), image file, or folder of
+        images (sorted naturally, timed by ``fps``).
+    backend
+        A registered backend name (see :func:`posecoach.extract.backend_status`).
+    subject
+        Whom to follow when several people are in view: ``"largest"``, ``"central"``, a
+        box ``(x0, y0, x1, y1)`` in pixels of the first frame, or None (no selection).
+    cache
+        Reuse/store the raw result under ``<cache root>/poses/`` keyed by file content,
+        backend, options and posecoach version.
+    progress
+        ``callback(done, total)`` after each frame.
+    fps
+        Frame rate given to a folder of images (videos keep their own timestamps).
+    fill_gaps
+        If set, fill gaps up to this many seconds (:func:`posecoach.filtering.fill_gaps`).
+    smooth
+        ``"savgol"`` or ``"butterworth"`` (zero-phase, :func:`posecoach.filtering.smooth`).
+    strict
+        Fail on a truncated video (True) or warn and use the decodable frames (False).
+    max_frames
+        Only the first frames (not cached).
+
+    Returns
+    -------
+    PoseSequence
+        Skeleton ``blazepose_33`` (MediaPipe), space ``"pixel"``, ``image_size``, visibility as
+        confidence, ``world`` landmarks, timestamps of the video. Frames with nobody are NaN
+        (with a :class:`NoPersonWarning` when nobody is found at all).
+
+    Example
+    -------
+    >>> import tempfile, os, numpy as np, cv2, warnings
+    >>> path = os.path.join(tempfile.mkdtemp(), "empty_room.png")
+    >>> _ = cv2.imwrite(path, np.full((120, 160, 3), 90, np.uint8))
+    >>> with warnings.catch_warnings(record=True):
+    ...     seq = extract(path, cache=False)
+    >>> seq.n_frames, seq.skeleton.name, bool(np.isnan(seq.positions).all())
+    (1, 'blazepose_33', True)
+    """
+    from posecoach.extract import cache as result_cache
+
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    be = get_backend(backend)
+    ok, why = be.available()
+    if not ok:
+        from posecoach.extract.base import BackendError
+
+        raise BackendError(f"pose backend {be.name!r} is not usable: {why}")
+    subj = parse_subject(subject)
+    options = {
+        **be.options(),
+        "subject": list(subj) if isinstance(subj, tuple) else subj,
+        "fps": fps if path.is_dir() else None,
+        "strict": strict,
+    }
+    key = None
+    seq = None
+    use_cache = cache and max_frames is None
+    if use_cache:
+        key = result_cache.cache_key(result_cache.content_digest(path), be.name, options)
+        seq = result_cache.load_entry(key)
+        if seq is not None and progress is not None:
+            progress(seq.n_frames, seq.n_frames)
+    if seq is None:
+        seq, found = _run(
+            path, be, subj, fps=fps, strict=strict, max_frames=max_frames, progress=progress
+        )
+        seq = seq.with_provenance("extract", backend=be.name, **options)
+        if use_cache and key is not None:
+            result_cache.store_entry(key, seq)
+    found = int(seq.visible.any(axis=1).sum())
+    if found == 0:
+        warnings.warn(
+            f"{path}: no person found in any of its {seq.n_frames} frame(s); the result is all NaN",
+            NoPersonWarning,
+            stacklevel=2,
+        )
+    seq = seq.replace(metadata={**seq.metadata, "source": str(path)})
+    if fill_gaps is not None or smooth is not None:
+        from posecoach import filtering
+
+        if fill_gaps is not None:
+            seq = filtering.fill_gaps(seq, max_gap_s=fill_gaps)
+        if smooth is not None:
+            seq = filtering.smooth(seq, method=smooth)
+    return seq
+
+
+class StreamExtractor:
+    """Pose extraction for live frames (webcam, web app), one frame at a time.
+
+    Parameters
+    ----------
+    backend
+        A registered backend name or instance.
+    subject
+        As in :func:`extract`; tracked across calls.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> with StreamExtractor() as live:
+    ...     one = live.process(np.zeros((96, 128, 3), np.uint8), 0.0)
+    >>> one.n_frames, one.image_size, bool(np.isnan(one.positions).all())
+    (1, (128, 96), True)
+    """
+
+    def __init__(
+        self, backend: str | PoseBackend = "mediapipe", subject: SubjectSpec = "largest"
+    ) -> None:
+        self.backend = get_backend(backend)
+        ok, why = self.backend.available()
+        if not ok:
+            from posecoach.extract.base import BackendError
+
+            raise BackendError(f"pose backend {self.backend.name!r} is not usable: {why}")
+        self._tracker = SubjectTracker(self.backend, subject, static=False)
+        from posecoach.skeletons import get
+
+        self._k = get(self.backend.skeleton).n_joints
+
+    def process(self, rgb: np.ndarray, time_s: float) -> PoseSequence:
+        """The subject's pose in one (H, W, 3) uint8 RGB frame, as a 1-frame sequence."""
+        image = np.asarray(rgb)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise InputError(
+                f"expected an (H, W, 3) uint8 RGB frame, got {image.shape} {image.dtype}"
+            )
+        det = self._tracker.process(image, float(time_s))
+        h, w = image.shape[:2]
+        return _build(
+            self.backend,
+            [_row(det, self._k)],
+            [float(time_s)],
+            fps=30.0,
+            image_size=(w, h),
+            metadata={"source": "stream", "backend": self.backend.name},
+        )
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Subject events so far (see :class:`~posecoach.extract.subject.SubjectTracker`)."""
+        return self._tracker.events
+
+    def close(self) -> None:
+        """Release the model."""
+        self._tracker.close()
+
+    def __enter__(self) -> StreamExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
