@@ -120,3 +120,13 @@ def test_save_needs_a_known_name_and_writes_nothing_otherwise(tmp_path: Path) ->
     with pytest.raises(FormatError, match="read-only"):
         save(seq, tmp_path / "x.txt", format="keraal")
     assert os.listdir(tmp_path) == []
+
+
+def test_unknown_options_are_one_clear_error(tmp_path: Path) -> None:
+    seq = PoseSequence(np.ones((1, 17, 2)), skeleton="coco_17")
+    with pytest.raises(FormatError, match="format 'wide_csv' has no option style; it takes none"):
+        save(seq, tmp_path / "a.csv", style="gt")
+    save(seq, tmp_path / "a.coco.json", style="gt")
+    with pytest.raises(FormatError, match=r"'coco' has no option fps; expected one of \["):
+        load(tmp_path / "a.coco.json", fps=25)
+    assert os.listdir(tmp_path) == ["a.coco.json"]

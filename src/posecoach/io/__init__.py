@@ -8,6 +8,7 @@ module and registers itself in :mod:`posecoach.io.registry`.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ def _resolve(path: str | Path, format: str) -> tuple[Path, Format]:
     return p, fmt
 
 
+def _check_options(fmt: Format, func: Any, options: dict[str, Any], skip: int = 1) -> None:
+    """Raise one clear error for options the format's reader/writer does not take."""
+    params = list(inspect.signature(func).parameters.values())[skip:]
+    if not options or any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    allowed = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        expected = f"expected one of {allowed}" if allowed else "it takes none"
+        raise FormatError(f"format {fmt.name!r} has no option {', '.join(unknown)}; {expected}")
+
+
 def load_all(path: str | Path, format: str = "auto", **options: Any) -> list[PoseSequence]:
     """Read every person in a pose file, one sequence each.
 
@@ -62,6 +75,7 @@ def load_all(path: str | Path, format: str = "auto", **options: Any) -> list[Pos
     1
     """
     p, fmt = _resolve(path, format)
+    _check_options(fmt, fmt.read, options)
     result = fmt.read(p, **options)
     people = result if isinstance(result, list) else [result]
     if not people:
@@ -113,4 +127,5 @@ def save(seq: PoseSequence, path: str | Path, format: str = "auto", **options: A
         fmt = get_format(format)
     if fmt.write is None:
         raise FormatError(f"format {fmt.name!r} is read-only")
+    _check_options(fmt, fmt.write, options, skip=2)
     fmt.write(seq, p, **options)

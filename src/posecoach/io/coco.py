@@ -283,10 +283,6 @@ def write_coco(seq: PoseSequence, path: str | Path, *, style: str = "results") -
         tmp.write_text(text, encoding="utf-8")
 
 
-def _read_all(path: Path, **options: Any) -> list[PoseSequence]:
-    return read_coco(path, **options)
-
-
 def _sniff(path: Path) -> bool:
     data = sniff_json(path)
     if isinstance(data, dict):
@@ -307,7 +303,7 @@ register_format(
         name="coco",
         description="COCO keypoints JSON (ground truth or results)",
         sniff=_sniff,
-        read=_read_all,
+        read=read_coco,
         write=write_coco,
         suffixes=(".coco.json",),
     )

@@ -428,6 +428,10 @@ def read_mlkit_samples(path: str | Path) -> tuple[PoseSequence, list[str], list[
     return seq, labels, names
 
 
+def _read_mlkit_sequence(path: str | Path) -> PoseSequence:
+    return read_mlkit_samples(path)[0]
+
+
 def _sniff_mlkit(path: Path) -> bool:
     header = sniff_csv_header(path)
     if header is None or len(header) != 2 + 3 * _K:
@@ -469,6 +473,6 @@ register_format(
         name="mlkit_samples",
         description="ML Kit fitness pose samples CSV (image, class, 33 x (x, y, z); no header)",
         sniff=_sniff_mlkit,
-        read=lambda path, **_: read_mlkit_samples(path)[0],
+        read=_read_mlkit_sequence,
     )
 )
