@@ -42,6 +42,7 @@ __all__ = [
     "TextAnnotator",
     "error_color",
     "draw_error_legend",
+    "draw_error_legend_into",
     "frame_scale",
 ]
 
@@ -229,8 +230,18 @@ class SkeletonAnnotator:
         confidence: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return a copy of ``frame`` with the skeleton drawn on it."""
+        return self.draw_into(_check_frame(frame).copy(), points, skeleton, confidence)
+
+    def draw_into(
+        self,
+        canvas: np.ndarray,
+        points: np.ndarray,
+        skeleton: Skeleton | str,
+        confidence: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Draw IN PLACE on ``canvas`` (a frame the caller owns) and return it."""
         sk = get(skeleton)
-        canvas = _check_frame(frame).copy()
+        canvas = _check_frame(canvas)
         pts = _check_points(points, sk)
         ok = _visible(pts, confidence, self.min_confidence, sk.n_joints)
         _draw_skeleton(
@@ -286,13 +297,39 @@ class GhostAnnotator:
         confidence: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return a copy of ``frame`` with the ghost skeleton blended in."""
+        return self.draw_into(_check_frame(frame).copy(), points, skeleton, confidence)
+
+    def draw_into(
+        self,
+        canvas: np.ndarray,
+        points: np.ndarray,
+        skeleton: Skeleton | str,
+        confidence: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Blend the ghost IN PLACE into ``canvas`` (a frame the caller owns); return it.
+
+        Only the bounding box of the drawn skeleton is blended, so the cost does not grow
+        with the frame size.
+        """
         sk = get(skeleton)
-        base = _check_frame(frame)
+        canvas = _check_frame(canvas)
         pts = _check_points(points, sk)
         ok = _visible(pts, confidence, self.min_confidence, sk.n_joints)
-        layer = base.copy()
-        _draw_skeleton(layer, pts, ok, sk, self.color, self.thickness, self.radius)
-        return _cv2().addWeighted(layer, self.alpha, base, 1.0 - self.alpha, 0.0)
+        if not ok.any():
+            return canvas
+        h, w = canvas.shape[:2]
+        reach = self.thickness + self.radius + 2
+        lo = np.floor(pts[ok].min(axis=0)) - reach
+        hi = np.ceil(pts[ok].max(axis=0)) + reach + 1
+        x0, y0 = int(np.clip(lo[0], 0, w)), int(np.clip(lo[1], 0, h))
+        x1, y1 = int(np.clip(hi[0], 0, w)), int(np.clip(hi[1], 0, h))
+        if x1 <= x0 or y1 <= y0:
+            return canvas
+        roi = canvas[y0:y1, x0:x1]
+        layer = roi.copy()
+        _draw_skeleton(layer, pts - [x0, y0], ok, sk, self.color, self.thickness, self.radius)
+        _cv2().addWeighted(layer, self.alpha, roi, 1.0 - self.alpha, 0.0, dst=roi)
+        return canvas
 
 
 class CorrectedPoseAnnotator:
@@ -340,8 +377,18 @@ class CorrectedPoseAnnotator:
         confidence: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return a copy of ``frame`` with the dashed skeleton drawn on it."""
+        return self.draw_into(_check_frame(frame).copy(), points, skeleton, confidence)
+
+    def draw_into(
+        self,
+        canvas: np.ndarray,
+        points: np.ndarray,
+        skeleton: Skeleton | str,
+        confidence: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Draw IN PLACE on ``canvas`` (a frame the caller owns) and return it."""
         sk = get(skeleton)
-        canvas = _check_frame(frame).copy()
+        canvas = _check_frame(canvas)
         pts = _check_points(points, sk)
         ok = _visible(pts, confidence, self.min_confidence, sk.n_joints)
         _draw_skeleton(canvas, pts, ok, sk, self.color, self.thickness, self.radius, dash=self.dash)
@@ -423,9 +470,20 @@ class JointErrorAnnotator:
         confidence: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return a copy of ``frame`` with each joint dot coloured by its error."""
+        return self.draw_into(_check_frame(frame).copy(), points, skeleton, errors, confidence)
+
+    def draw_into(
+        self,
+        canvas: np.ndarray,
+        points: np.ndarray,
+        skeleton: Skeleton | str,
+        errors: np.ndarray,
+        confidence: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Draw IN PLACE on ``canvas`` (a frame the caller owns) and return it."""
         cv2 = _cv2()
         sk = get(skeleton)
-        canvas = _check_frame(frame).copy()
+        canvas = _check_frame(canvas)
         pts = _check_points(points, sk)
         err = np.asarray(errors, dtype=np.float64).reshape(-1)
         if err.shape != (sk.n_joints,):
@@ -469,13 +527,28 @@ def draw_error_legend(
     >>> bool(out.any())
     True
     """
+    return draw_error_legend_into(_check_frame(frame).copy(), thresholds, corner, colors)
+
+
+def draw_error_legend_into(
+    canvas: np.ndarray,
+    thresholds: tuple[float, float] = (0.1, 0.25),
+    corner: Corner = "bottom-left",
+    colors: Sequence[Color] = ERROR_COLORS,
+) -> np.ndarray:
+    """:func:`draw_error_legend` drawn IN PLACE on ``canvas`` (a frame the caller owns)."""
     lo, hi = thresholds
-    lines: list[tuple[str, Color]] = [
+    lines: list[str | tuple[str, Color]] = [
         (f"error < {lo * 100:.0f}% torso", _color(colors[0])),
         (f"{lo * 100:.0f}-{hi * 100:.0f}%", _color(colors[1])),
         (f"> {hi * 100:.0f}%", _color(colors[2])),
     ]
-    return TextAnnotator(font_size=18).annotate(frame, lines, corner=corner)
+    return _legend_text().draw_into(canvas, lines, corner=corner)
+
+
+@functools.lru_cache(maxsize=1)
+def _legend_text() -> TextAnnotator:
+    return TextAnnotator(font_size=18)
 
 
 class TextAnnotator:
@@ -526,6 +599,7 @@ class TextAnnotator:
         self.background_alpha = float(np.clip(background_alpha, 0.0, 1.0))
         self.max_width_fraction = float(np.clip(max_width_fraction, 0.1, 1.0))
         self.bold = bool(bold)
+        self._cache: dict[Any, Any] = {}
 
     def font_pixels(self, frame_shape: Sequence[int]) -> int:
         """Font size in pixels used on a frame of this shape."""
@@ -538,39 +612,81 @@ class TextAnnotator:
         corner: Corner = "top-left",
     ) -> np.ndarray:
         """Return a copy of ``frame`` with ``lines`` drawn in ``corner``."""
-        from PIL import Image, ImageDraw
+        return self.draw_into(_check_frame(frame).copy(), lines, corner)
 
+    def draw_into(
+        self,
+        canvas: np.ndarray,
+        lines: Sequence[str | tuple[str, Color]],
+        corner: Corner = "top-left",
+    ) -> np.ndarray:
+        """Draw IN PLACE on ``canvas`` (a frame the caller owns) and return it.
+
+        The rendered text (a coverage mask and colours) is cached per frame size, corner
+        and lines, so repeating the same panel on every video frame costs only the blend.
+        """
         if corner not in CORNERS:
             raise InputError(f"expected corner one of {CORNERS}, got {corner!r}")
-        base = _check_frame(frame)
-        canvas = base.copy()
-        h, w = base.shape[:2]
-        px = self.font_pixels(base.shape)
+        canvas = _check_frame(canvas)
+        h, w = canvas.shape[:2]
+        key_lines = tuple(
+            (line, self.color) if isinstance(line, str) else (str(line[0]), _color(line[1]))
+            for line in lines
+        )
+        key = (w, h, corner, key_lines)
+        layout = self._cache.get(key)
+        if layout is None:
+            if len(self._cache) >= 256:
+                self._cache.clear()
+            layout = self._cache[key] = self._layout(w, h, corner, key_lines)
+        if layout is None:
+            return canvas
+        x0, y0, mask, colors = layout
+        cv2 = _cv2()
+        bh, bw = mask.shape[:2]
+        region = canvas[y0 : y0 + bh, x0 : x0 + bw]
+        if self.background_alpha > 0:
+            tint = np.empty_like(region)
+            tint[:] = self.background
+            cv2.addWeighted(
+                tint, self.background_alpha, region, 1.0 - self.background_alpha, 0.0, dst=region
+            )
+        region[:] = cv2.blendLinear(colors, region, mask, 1.0 - mask)
+        return canvas
+
+    def _layout(
+        self, w: int, h: int, corner: str, lines: tuple[tuple[str, Color], ...]
+    ) -> tuple[int, int, np.ndarray, np.ndarray] | None:
+        from PIL import Image, ImageDraw
+
+        px = self.font_pixels((h, w))
         font = _font(px, self.bold)
         pad = max(2, round(px * 0.35))
         max_w = max(1, int(w * self.max_width_fraction) - 2 * pad)
         rows = _wrap_lines(lines, font, max_w, self.color)
         if not rows:
-            return canvas
+            return None
         ascent, descent = font.getmetrics()
-        line_h = ascent + descent + max(1, px // 6)
+        gap = max(1, px // 6)
+        line_h = ascent + descent + gap
         text_w = max(int(np.ceil(font.getlength(t))) for t, _ in rows)
         box_w = min(w, text_w + 2 * pad)
-        box_h = min(h, line_h * len(rows) + 2 * pad - max(1, px // 6))
+        box_h = min(h, line_h * len(rows) + 2 * pad - gap)
         margin = max(0, round(px * 0.3))
         x0 = margin if corner.endswith("left") else max(0, w - box_w - margin)
         y0 = margin if corner.startswith("top") else max(0, h - box_h - margin)
         box_w, box_h = min(box_w, w - x0), min(box_h, h - y0)
-        region = canvas[y0 : y0 + box_h, x0 : x0 + box_w].astype(np.float32)
-        if self.background_alpha > 0:
-            bg = np.asarray(self.background, np.float32)
-            region = region * (1.0 - self.background_alpha) + bg * self.background_alpha
-        img = Image.fromarray(np.clip(np.round(region), 0, 255).astype(np.uint8))
+        if box_w <= 0 or box_h <= 0:
+            return None
+        img = Image.new("L", (box_w, box_h), 0)
         draw = ImageDraw.Draw(img)
+        colors = np.zeros((box_h, box_w, 3), np.uint8)
         for i, (text, col) in enumerate(rows):
-            draw.text((pad, pad + i * line_h), text, font=font, fill=col)
-        canvas[y0 : y0 + box_h, x0 : x0 + box_w] = np.asarray(img)
-        return canvas
+            top = pad + i * line_h
+            draw.text((pad, top), text, font=font, fill=255)
+            colors[max(0, top - gap) : top + line_h] = col
+        mask = np.asarray(img, np.float32) / 255.0
+        return x0, y0, mask, colors
 
 
 @functools.lru_cache(maxsize=32)

@@ -32,7 +32,7 @@ from posecoach.render.annotators import (
     JointErrorAnnotator,
     SkeletonAnnotator,
     TextAnnotator,
-    draw_error_legend,
+    draw_error_legend_into,
     frame_scale,
 )
 from posecoach.skeletons import Skeleton
@@ -160,7 +160,7 @@ class PoseCanvas:
         return cls((width, height), (k, k), (float(offset[0]), float(offset[1])))
 
 
-def _style(shape: Sequence[int]) -> dict[str, Any]:
+def _style(shape: Sequence[int], thresholds: tuple[float, float] = (0.1, 0.25)) -> dict[str, Any]:
     s = frame_scale(shape)
     return {
         "attempt": SkeletonAnnotator(
@@ -176,6 +176,8 @@ def _style(shape: Sequence[int]) -> dict[str, Any]:
             dash=max(3, round(10 * s)),
         ),
         "text": TextAnnotator(font_size=26, bold=True),
+        "dots": JointErrorAnnotator(thresholds, radius=max(2, round(6 * s))),
+        "plain_dots": SkeletonAnnotator(ATTEMPT_COLOR, thickness=1, radius=max(2, round(6 * s))),
     }
 
 
@@ -231,38 +233,34 @@ def draw_overlay(
     >>> out[30, 30].tolist()  # a large error: red joint
     [230, 40, 40]
     """
-    st = dict(style) if style is not None else _style(frame.shape)
-    out = frame
+    st = dict(style) if style is not None else _style(frame.shape, thresholds)
+    out = np.array(frame, dtype=np.uint8, copy=True)  # the one copy; drawn in place below
     if reference_points is not None:
-        out = st["ghost"].annotate(out, reference_points, skeleton, reference_confidence)
+        st["ghost"].draw_into(out, reference_points, skeleton, reference_confidence)
     if corrected_points is not None:
-        out = st["corrected"].annotate(out, corrected_points, skeleton)
+        st["corrected"].draw_into(out, corrected_points, skeleton)
     if attempt_points is not None:
-        out = st["attempt"].annotate(out, attempt_points, skeleton, attempt_confidence)
-        s = frame_scale(frame.shape)
-        radius = max(2, round(6 * s))
-        if joint_errors is not None:
-            errs = np.asarray(joint_errors, dtype=np.float64)
-            dots = JointErrorAnnotator(thresholds, radius=radius)
-            out = dots.annotate(out, attempt_points, skeleton, errs, attempt_confidence)
-            no_err = ~np.isfinite(errs)
-            if no_err.any():  # joints without an error value: plain attempt-coloured dots
-                pts = np.where(no_err[:, None], np.asarray(attempt_points)[:, :2], np.nan)
-                plain = SkeletonAnnotator(ATTEMPT_COLOR, thickness=1, radius=radius)
-                out = plain.annotate(out, pts, skeleton, attempt_confidence)
-        else:
-            plain = SkeletonAnnotator(ATTEMPT_COLOR, thickness=1, radius=radius)
-            out = plain.annotate(out, attempt_points, skeleton, attempt_confidence)
+        st["attempt"].draw_into(out, attempt_points, skeleton, attempt_confidence)
+        errs = (
+            np.full(skeleton.n_joints, np.nan)
+            if joint_errors is None
+            else np.asarray(joint_errors, dtype=np.float64)
+        )
+        st["dots"].draw_into(out, attempt_points, skeleton, errs, attempt_confidence)
+        no_err = ~np.isfinite(errs)
+        if no_err.any():  # joints without an error value: plain attempt-coloured dots
+            pts = np.where(no_err[:, None], np.asarray(attempt_points, float)[:, :2], np.nan)
+            st["plain_dots"].draw_into(out, pts, skeleton, attempt_confidence)
     lines: list[str | tuple[str, Color]] = []
     if score is not None:
         text = f"Score {score:.0f}" if np.isfinite(score) else "Score –"
         lines.append((text, score_color(score)))
     lines.extend(cues)
     if lines:
-        out = st["text"].annotate(out, lines, corner="top-left")
+        st["text"].draw_into(out, lines, corner="top-left")
     if legend and joint_errors is not None:
-        out = draw_error_legend(out, thresholds, corner="bottom-left")
-    return out if out is not frame else frame.copy()
+        draw_error_legend_into(out, thresholds, corner="bottom-left")
+    return out
 
 
 # ------------------------------------------------------------------------ frame sources
@@ -447,7 +445,7 @@ def render_overlay(
         w, h = round(size[0] * factor), round(size[1] * factor)
         canvas = canvas.resized((w + w % 2, h + h % 2))
     out_size = canvas.size
-    style = _style((out_size[1], out_size[0], 3))
+    style = _style((out_size[1], out_size[0], 3), thresholds)
     blank = _blank(out_size) if video_path is None else None
     tol = _tolerance(att)
     sk = att.skeleton
