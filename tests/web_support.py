@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ def write_video(path: Path, n_frames: int = 8, size: tuple[int, int] = (64, 48),
         for i in range(n_frames):
             img = np.full((h, w, 3), 40, np.uint8)
             img[:, (4 * i) % w : (4 * i) % w + 6] = 200
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
@@ -45,12 +48,13 @@ def short_clip(src: Path, dst: Path, n_frames: int = 24, width: int = 270, step:
         for i, frame in enumerate(inp.decode(vin)):
             if i % step:
                 continue
-            h = int(round(frame.height * width / frame.width / 2)) * 2
+            h = round(frame.height * width / frame.width / 2) * 2
             if stream is None:
                 stream = out.add_stream("libx264", rate=round(fps))
                 stream.width, stream.height, stream.pix_fmt = width, h, "yuv420p"
             img = frame.reformat(width=width, height=h, format="yuv420p")
-            img.pts = None
+            img.pts = kept
+            img.time_base = Fraction(1, round(fps))
             for packet in stream.encode(img):
                 out.mux(packet)
             kept += 1
