@@ -26,3 +26,80 @@ def register(app: typer.Typer) -> None:
             paths = fetch(wheel=wheel, force=force)
         for key, path in paths.items():
             typer.echo(f"{key:<14} {path}")
+
+    @app.command("extract")
+    def extract_cmd(
+        source: Path = typer.Argument(..., help="Video, image, or folder of images."),
+        output: Path = typer.Option(
+            ..., "-o", "--output", help="Pose file to write (.pose.npz, .pose.json, .csv, ...)."
+        ),
+        preview: Path | None = typer.Option(
+            None, "--preview", help="Also write an MP4 with the skeleton drawn on the frames."
+        ),
+        subject: str = typer.Option(
+            "largest", "--subject", help="largest | central | none | box 'x0,y0,x1,y1' (pixels)."
+        ),
+        smooth: str | None = typer.Option(
+            None, "--smooth", help="Zero-phase smoothing: savgol | butterworth."
+        ),
+        fill_gaps: bool = typer.Option(
+            False, "--fill-gaps", help="Interpolate short gaps (see --max-gap)."
+        ),
+        max_gap: float = typer.Option(0.25, "--max-gap", help="Longest gap to fill, seconds."),
+        backend: str = typer.Option("mediapipe", "--backend", help="Pose backend."),
+        fps: float = typer.Option(30.0, "--fps", help="Frame rate of an image folder."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached results."),
+    ) -> None:
+        """Extract one person's pose from a video, image or image folder."""
+        import posecoach
+        from posecoach.cli.common import progress_bar
+        from posecoach.extract import extract, parse_subject
+        from posecoach.extract.preview import write_preview
+
+        with user_errors():
+            subj = parse_subject(subject)
+            with progress_bar(f"extract {source.name}") as bar:
+                seq = extract(
+                    source,
+                    backend=backend,
+                    subject=subj,
+                    cache=not no_cache,
+                    progress=bar,
+                    fps=fps,
+                    fill_gaps=max_gap if fill_gaps else None,
+                    smooth=smooth,
+                )
+            posecoach.save(seq, output)
+            found = int(seq.visible.any(axis=1).sum())
+            typer.echo(f"{output}: {seq.n_frames} frames, person found in {found}")
+            if preview is not None:
+                with progress_bar(f"preview {preview.name}") as bar:
+                    write_preview(source, seq, preview, progress=bar)
+                typer.echo(f"{preview}: preview video")
+
+    @app.command("batch")
+    def batch_cmd(
+        sources: list[Path] = typer.Argument(..., help="Videos, images or image folders."),
+        outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the .pose.npz files."),
+        workers: int = typer.Option(2, "--workers", "-j", help="Parallel worker processes."),
+        subject: str = typer.Option("largest", "--subject", help="As for extract."),
+        smooth: str | None = typer.Option(None, "--smooth", help="savgol | butterworth."),
+    ) -> None:
+        """Extract many inputs in parallel processes (a local process pool)."""
+        from posecoach.cli.common import progress_bar
+        from posecoach.extract import parse_subject
+        from posecoach.extract.batch import extract_batch
+
+        with user_errors():
+            subj = parse_subject(subject)
+            with progress_bar(f"batch of {len(sources)}") as bar:
+                items = extract_batch(
+                    sources, outdir, workers=workers, progress=bar, subject=subj, smooth=smooth
+                )
+        failed = [item for item in items if item.error]
+        for item in items:
+            typer.echo(f"{item.source} -> {item.output or 'FAILED: ' + str(item.error)}")
+        if failed:
+            from posecoach.cli.common import fail
+
+            fail(f"{len(failed)} of {len(items)} inputs failed")
