@@ -31,6 +31,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "timing_from_columns",
     "nan_to_none",
+    "joint_cells",
 ]
 
 
@@ -220,3 +221,23 @@ def nan_to_none(values: np.ndarray, ndigits: int | None = None) -> list[Any]:
             if v is not None:
                 flat[i] = round(float(v), ndigits)
     return out.tolist()
+
+
+def joint_cells(positions: np.ndarray, confidence: np.ndarray) -> list[list[str]]:
+    """Per frame, the CSV cells ``x, y, [z,] confidence`` of every joint (exact ``repr``
+    of each float; NaN as an empty cell).
+
+    Example
+    -------
+    >>> joint_cells(np.array([[[1.5, np.nan]]]), np.array([[0.0]]))
+    [['1.5', '', '0.0']]
+    """
+    pos, conf = positions.tolist(), confidence.tolist()
+    out = []
+    for frame_pos, frame_conf in zip(pos, conf, strict=True):
+        cells: list[str] = []
+        for xyz, c in zip(frame_pos, frame_conf, strict=True):
+            cells += ["" if v != v else repr(v) for v in xyz]  # v != v: NaN
+            cells.append(repr(c))
+        out.append(cells)
+    return out

@@ -36,8 +36,8 @@ import numpy as np
 
 from posecoach.io._common import (
     file_errors,
+    joint_cells,
     load_json,
-    nan_to_none,
     read_csv_rows,
     sniff_csv_header,
     sniff_json,
@@ -150,10 +150,6 @@ def read_mediapipe_csv(
         )
 
 
-def _cell(v: float) -> str:
-    return "" if not np.isfinite(v) else repr(float(v))
-
-
 def write_mediapipe_csv(seq: PoseSequence, path: str | Path) -> None:
     """Write ``frame, time, <landmark>_x, _y, _z, _v`` columns (one row per frame).
 
@@ -180,11 +176,12 @@ def write_mediapipe_csv(seq: PoseSequence, path: str | Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
+    cells = joint_cells(seq.positions, seq.confidence)
     for i in range(seq.n_frames):
-        row = [str(i), repr(float(seq.timestamps[i]))] + ([str(labels[i])] if has_labels else [])  # type: ignore[index]
-        for j in range(_K):
-            row += [_cell(v) for v in seq.positions[i, j]] + [repr(float(seq.confidence[i, j]))]
-        writer.writerow(row)
+        row = [str(i), repr(float(seq.timestamps[i]))]
+        if has_labels:
+            row.append(str(labels[i]))  # type: ignore[index]
+        writer.writerow(row + cells[i])
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
 
@@ -292,11 +289,12 @@ def read_mediapipe_json(
 
 def _landmark_dicts(pos: np.ndarray, conf: np.ndarray | None) -> list[dict[str, Any]]:
     out = []
-    for j in range(_K):
-        x, y, z = nan_to_none(pos[j, :3])
+    vis = None if conf is None else conf.tolist()
+    for j, xyz in enumerate(pos[:, :3].tolist()):
+        x, y, z = (None if v != v else v for v in xyz)  # v != v: NaN
         item: dict[str, Any] = {"x": x, "y": y, "z": z}
-        if conf is not None:
-            item["visibility"] = float(conf[j])
+        if vis is not None:
+            item["visibility"] = vis[j]
         out.append(item)
     return out
 

@@ -26,7 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.io._common import file_errors, sniff_csv_header, timing_from_columns
+from posecoach.io._common import (
+    file_errors,
+    joint_cells,
+    sniff_csv_header,
+    timing_from_columns,
+)
 from posecoach.io._csvtable import JointTable, parse_header, read_table
 from posecoach.io.atomic import atomic_path
 from posecoach.io.registry import Format, FormatError, register_format
@@ -184,10 +189,6 @@ def read_wide_csv_table(
     )
 
 
-def _cell(v: float) -> str:
-    return "" if not np.isfinite(v) else repr(float(v))
-
-
 def write_wide_csv(seq: PoseSequence, path: str | Path) -> None:
     """Write ``frame, time, [label, group,] <joint>_x, _y, [_z,] _confidence`` columns.
 
@@ -216,12 +217,11 @@ def write_wide_csv(seq: PoseSequence, path: str | Path) -> None:
     frames = meta.get("frame_indices")
     if not (isinstance(frames, list) and len(frames) == seq.n_frames):
         frames = list(range(seq.n_frames))
+    cells = joint_cells(seq.positions, seq.confidence)
     for i in range(seq.n_frames):
         row = [str(frames[i]), repr(float(seq.timestamps[i]))]
         row += [str(values[i]) for _, values in extra]
-        for j in range(seq.n_joints):
-            row += [_cell(v) for v in seq.positions[i, j]] + [repr(float(seq.confidence[i, j]))]
-        writer.writerow(row)
+        writer.writerow(row + cells[i])
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
 
