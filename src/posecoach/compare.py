@@ -44,7 +44,14 @@ from posecoach.pose import PoseSequence
 from posecoach.score import CALIBRATION, FrameScores, angle_curves, overall_score, score_frames
 from posecoach.temporal import Repetition, dtw_path, find_repetitions, pose_features
 
-__all__ = ["SCHEMA_VERSION", "SCORE_JOINTS", "CompareResult", "compare", "load_side"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SCORE_JOINTS",
+    "CompareResult",
+    "compare",
+    "load_side",
+    "resolve_method",
+]
 
 #: Version of the result.json layout; bump when a key changes meaning or disappears.
 SCHEMA_VERSION = 1
@@ -263,8 +270,11 @@ def _common_joints(ref: PoseSequence, att: PoseSequence) -> tuple[PoseSequence, 
             f"{ref.skeleton.name!r} and attempt {att.skeleton.name!r}"
         )
     ref, att = ref.select_joints(names), att.select_joints(names)
-    if ref.dims != att.dims:
+    # Image-space z (MediaPipe's relative depth) is too noisy to score; 3D stays in
+    # ``world``. Mixed 2D/3D compares in 2D.
+    if ref.dims == 3 and (ref.space != "world" or att.dims == 2):
         ref = ref.replace(positions=ref.positions[..., :2])
+    if att.dims == 3 and (att.space != "world" or ref.dims == 2):
         att = att.replace(positions=att.positions[..., :2])
     if ref.space == "normalized" and ref.image_size is not None and att.space == "pixel":
         ref = ref.to_pixels()
@@ -309,11 +319,12 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
     from posecoach.temporal import resample_features
 
     names = list(ref.skeleton.names)
+    use_world = ref.world is not None and att.world is not None
     if ref.n_frames == 1:
         path = np.stack([np.zeros(att.n_frames, dtype=np.int64), np.arange(att.n_frames)], 1)
         return _Match(np.zeros(att.n_frames, dtype=np.int64), path, [], "pose", float("nan"))
-    fr = pose_features(ref, names)
-    fa = pose_features(att, names)
+    fr = pose_features(ref, names, use_world=use_world)
+    fa = pose_features(att, names, use_world=use_world)
     if att.n_frames == 1:
         j = int(np.argmin(np.linalg.norm(fr - fa[0], axis=1)))
         return _Match(
@@ -373,6 +384,27 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
 
 
 # ---------------------------------------------------------------------------- alignment
+def resolve_method(method: str | None, reference: PoseSequence, attempt: PoseSequence) -> str:
+    """The spatial aligner used: ``method``, or by default ``"view3d"`` when both sides
+    have 3D (``world``: the camera angle is removed in 3D), else the aligner default.
+
+    Example
+    -------
+    >>> seq = PoseSequence(np.zeros((1, 17, 2)), skeleton="coco_17")
+    >>> resolve_method(None, seq, seq) == resolve_method(None, seq, seq)
+    True
+    >>> resolve_method("affine", seq, seq)
+    'affine'
+    """
+    if method is not None:
+        return method
+    if reference.world is not None and attempt.world is not None:
+        return "view3d"
+    from posecoach.align.api import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
+
+
 def _align_onto(
     matched: PoseSequence, att: PoseSequence, method: str | None, *, per_frame: bool = False
 ) -> PoseSequence:
@@ -381,7 +413,9 @@ def _align_onto(
     if method != "none":
         from posecoach.align import align
 
-        result = align(matched, att, method=method, per_frame=per_frame)
+        result = align(
+            matched, att, method=resolve_method(method, matched, att), per_frame=per_frame
+        )
         aligned = result.aligned
     else:
         aligned = matched
@@ -485,10 +519,23 @@ def compare(
     # pose held against many attempt frames, which is aligned frame by frame.
     aligned = _align_onto(matched, att, method, per_frame=ref.n_frames == 1)
     tick()
-    fs = score_frames(att, aligned)
-    unit = _torso_unit(att)
-    vertical = -(att.positions[..., 1] - aligned.positions[..., 1]) / unit
-    if att.space == "world" and att.metadata.get("y_up") is True:
+    if att.world is not None and matched.world is not None and method != "none":
+        # Both sides have 3D: score in 3D after a 3D similarity (view-independent);
+        # ``aligned`` (the reference projected into the attempt's image) is for drawing.
+        att_s = _world_sequence(att)
+        ref_s = _align_onto(
+            _world_sequence(matched),
+            att_s,
+            "similarity" if method in (None, "view3d") else method,
+            per_frame=ref.n_frames == 1,
+        )
+    else:
+        att_s, ref_s = att, aligned
+    fs = score_frames(att_s, ref_s)
+    unit = _torso_unit(att_s)
+    # Positive = the attempt's joint is higher (image and MediaPipe world: y down).
+    vertical = (att_s.positions[..., 1] - ref_s.positions[..., 1]) / unit * -1.0
+    if att_s.space == "world" and att_s.metadata.get("y_up") is True:
         vertical = -vertical
     cues = make_cues(fs, att.timestamps, vertical_offset=vertical)
     from posecoach.corrected import corrected_pose
@@ -510,7 +557,7 @@ def compare(
         "reference": _side_info(ref_raw),
         "attempt": _side_info(att_raw),
         "reference_times": ref.timestamps,
-        "provenance": _provenance(method, reps, band, match, ref, started),
+        "provenance": _provenance(att, method, reps, band, match, ref, started),
     }
     result = CompareResult(
         score=float(score),
@@ -531,6 +578,12 @@ def compare(
     return _write_outputs(result, out, render, reference, attempt, ref, tick)
 
 
+def _world_sequence(seq: PoseSequence) -> PoseSequence:
+    """The sequence's 3D ``world`` coordinates as its positions."""
+    assert seq.world is not None
+    return seq.replace(positions=seq.world, world=None, space="world", image_size=None)
+
+
 def _torso_unit(seq: PoseSequence) -> float:
     sk = seq.skeleton
     torso = np.linalg.norm(
@@ -545,9 +598,14 @@ def _matched_reference(ref: PoseSequence, att: PoseSequence, index: np.ndarray) 
     conf = ref.confidence[safe].copy()
     pos[index < 0] = np.nan
     conf[index < 0] = 0.0
+    world = None
+    if ref.world is not None:
+        world = ref.world[safe].copy()
+        world[index < 0] = np.nan
     return PoseSequence(
         pos,
         confidence=conf,
+        world=world,
         skeleton=ref.skeleton,
         fps=att.fps,
         timestamps=att.timestamps,
@@ -585,6 +643,7 @@ def _side_info(seq: PoseSequence) -> dict[str, Any]:
 
 
 def _provenance(
+    ref_att: PoseSequence,
     method: str | None,
     reps: str | bool,
     band: int | None,
@@ -600,12 +659,7 @@ def _provenance(
     for dist in ("numpy", "scipy", "dtaidistance", "mediapipe"):
         with contextlib.suppress(md.PackageNotFoundError):
             versions[dist] = md.version(dist)
-    aligner = method
-    if method is None:
-        with contextlib.suppress(ImportError, AttributeError):
-            from posecoach import align as align_mod
-
-            aligner = getattr(align_mod, "DEFAULT_METHOD", None)
+    aligner = method if method == "none" else resolve_method(method, ref, ref_att)
     return {
         "versions": versions,
         "aligner": aligner or "default",

@@ -5,7 +5,8 @@ All functions take an attempt and a reference that are already matched frame by 
 errors are in torso lengths (mid-shoulders to mid-hips of the attempt), angles in degrees.
 
 The frame distance is ``d = position_error + angle_difference / ANGLE_DEG_PER_TORSO``
-(confidence-weighted means over joints and angles); the score is
+(confidence-weighted means, or root mean squares with ``AGGREGATE = "rms"``, over joints
+and angles); the score is
 ``100 / (1 + (d / D50) ** SHAPE)``: 100 for identical poses, 50 at ``d = D50``.
 The constants were fitted by ``bench/calibrate_score.py`` on real labelled data (see
 ``CALIBRATION``).
@@ -49,6 +50,8 @@ ANGLES: dict[str, tuple[str, str, str]] = {
 TRUNK = "trunk_lean"
 
 # Fitted by bench/calibrate_score.py (see CALIBRATION for the data and the fit).
+#: How joint errors and angle differences are pooled per frame: "mean" or "rms".
+AGGREGATE = "mean"
 ANGLE_DEG_PER_TORSO = 60.0
 D50 = 0.45
 SHAPE = 2.0
@@ -243,9 +246,13 @@ def score_frames(
     aa = np.stack([ang_a[n] for n in names], axis=1)
     ar = np.stack([ang_r[n] for n in names], axis=1)
     diffs = aa - ar
-    pos_d = _weighted_nanmean(errors, weights, axis=1)
     ang_w = np.stack([_angle_weight(n, sk, weights) for n in names], axis=1)
-    ang_d = _weighted_nanmean(np.abs(diffs), ang_w, axis=1)
+    if AGGREGATE == "rms":
+        pos_d = np.sqrt(_weighted_nanmean(errors**2, weights, axis=1))
+        ang_d = np.sqrt(_weighted_nanmean(diffs**2, ang_w, axis=1))
+    else:
+        pos_d = _weighted_nanmean(errors, weights, axis=1)
+        ang_d = _weighted_nanmean(np.abs(diffs), ang_w, axis=1)
     per_deg = ANGLE_DEG_PER_TORSO if angle_weight is None else angle_weight
     distance = np.where(np.isfinite(ang_d), pos_d + np.nan_to_num(ang_d) / per_deg, pos_d)
     return FrameScores(

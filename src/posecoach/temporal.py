@@ -26,6 +26,7 @@ import numpy as np
 from posecoach.errors import InputError
 from posecoach.geometry import hip_center, torso_length
 from posecoach.pose import PoseSequence
+from posecoach.skeletons import Skeleton
 
 __all__ = [
     "Repetition",
@@ -33,6 +34,7 @@ __all__ = [
     "find_repetitions",
     "fill_gaps_array",
     "pose_features",
+    "canonical_yaw",
     "resample_features",
     "path_cost",
 ]
@@ -100,6 +102,7 @@ def pose_features(
     joints: Sequence[str] | None = None,
     *,
     scale: float | None = None,
+    use_world: bool = False,
 ) -> np.ndarray:
     """Per-frame feature vectors for DTW: hip-centred, torso-normalised joint positions.
 
@@ -111,6 +114,10 @@ def pose_features(
         Joint names to use (default: all of the skeleton's joints).
     scale
         Length unit; default the median torso length over the sequence.
+    use_world
+        Use the 3D ``world`` coordinates turned about the vertical so the hips face
+        one way (:func:`canonical_yaw`): features that do not depend on where the
+        camera stood around the person.
 
     Returns
     -------
@@ -132,8 +139,12 @@ def pose_features(
     [[0.0, -1.5], [2.0, -1.5]]
     """
     names = list(joints) if joints is not None else list(seq.skeleton.names)
-    pos = seq.positions
     sk = seq.skeleton
+    pos = seq.positions
+    if use_world:
+        if seq.world is None:
+            raise InputError("expected world (3D) coordinates for use_world=True, got none")
+        pos = canonical_yaw(seq.world, sk)
     center = hip_center(pos, sk)
     if scale is None:
         torso = torso_length(pos, sk)
@@ -152,6 +163,34 @@ def pose_features(
     rel = fill_gaps_array(rel)
     rel[~np.isfinite(rel)] = 0.0
     return np.ascontiguousarray(rel.reshape(rel.shape[0], -1))
+
+
+def canonical_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """3D poses turned about the vertical (y) axis so the left→right hip line is +x.
+
+    Per frame; frames without both hips keep the median turn of the others.
+
+    Example
+    -------
+    >>> from posecoach.skeletons import COCO_17
+    >>> w = np.zeros((1, 17, 3)); w[0, 11] = [0, 0, -1]; w[0, 12] = [0, 0, 1]
+    >>> (np.round(canonical_yaw(w, COCO_17)[0, [11, 12]], 6) + 0.0).tolist()
+    [[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    w = np.asarray(world, dtype=np.float64)
+    if not (skeleton.has("left_hip") and skeleton.has("right_hip")):
+        return w
+    hips = w[:, skeleton.index("right_hip")] - w[:, skeleton.index("left_hip")]
+    yaw = np.arctan2(hips[:, 2], hips[:, 0])
+    if np.isfinite(yaw).any():
+        yaw = np.where(np.isfinite(yaw), yaw, np.nanmedian(yaw))
+    else:
+        yaw = np.zeros(len(w))
+    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
+    out = w.copy()
+    out[..., 0] = c * w[..., 0] + s * w[..., 2]
+    out[..., 2] = -s * w[..., 0] + c * w[..., 2]
+    return out
 
 
 def resample_features(features: np.ndarray, times: np.ndarray, new_times: np.ndarray) -> np.ndarray:
