@@ -25,6 +25,7 @@ BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
     "mediapipe_landmarks",
     "wide_csv",
     "keraal",
+    "mpii",
     "bvh",
 )
 
