@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 import shutil
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +109,95 @@ def fake_compare(reference: Path, attempt: Path, *, outdir: Path, progress: Any 
     }
     (outdir / "result.json").write_text(json.dumps(data))
     return data
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``posecoach serve`` in a child process on a loopback port (start, kill, restart)."""
+
+    def __init__(self, data_dir: Path, *args: str, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.args = args
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: Any = None
+
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "posecoach", "serve", "--port", str(self.port),
+             "--data-dir", str(self.data_dir), *self.args],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {log.name}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not answer /health within {timeout} s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers run (a crash)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def write_y4m(src: Path, dst: Path, width: int = 270, max_frames: int = 100) -> Path:
+    """A ``.y4m`` (YUV 4:2:0) copy of a video, for Chromium's fake camera."""
+    import av
+
+    with av.open(str(src)) as inp, open(dst, "wb") as out:
+        vin = inp.streams.video[0]
+        fps = round(float(vin.average_rate or 30))
+        header_done = False
+        for i, frame in enumerate(inp.decode(vin)):
+            if i >= max_frames:
+                break
+            h = round(frame.height * width / frame.width / 2) * 2
+            yuv = frame.reformat(width=width, height=h, format="yuv420p")
+            if not header_done:
+                out.write(f"YUV4MPEG2 W{width} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+                header_done = True
+            out.write(b"FRAME\n")
+            for plane, (pw, ph) in zip(
+                yuv.planes, ((width, h), (width // 2, h // 2), (width // 2, h // 2)), strict=True
+            ):
+                arr = np.frombuffer(plane, np.uint8).reshape(ph, plane.line_size)[:, :pw]
+                out.write(arr.tobytes())
+    return dst
