@@ -19,7 +19,6 @@ Sources a user can hand in:
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ import numpy as np
 
 from posecoach.errors import InputError, PoseCoachError
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import Skeleton, available, get
+from posecoach.skeletons import Skeleton, get
 
 __all__ = [
     "DatasetError",
@@ -279,60 +278,33 @@ def contiguous_groups(n: int, n_blocks: int, prefix: str = "block") -> np.ndarra
 
 
 # --------------------------------------------------------------------------- wide CSV
-_POSITIONAL = re.compile(r"^([xyz])(\d+)$")
-
-
-def _guess_skeleton(joints: Sequence[str], path: Path) -> Skeleton:
-    candidates = [get(n) for n in available()]
-    known = set().union(*(set(s.names) for s in candidates))
-    unknown = [j for j in joints if j not in known]
-    if unknown:
-        raise DatasetError(
-            f"{path}: unknown joint names {unknown}; expected joint names of a skeleton "
-            f"({', '.join(available())}) or positional columns x0, y0, ... with --skeleton"
-        )
-    covering = [s for s in candidates if all(s.has(j) for j in joints)]
-    if not covering:
-        raise DatasetError(
-            f"{path}: joints {list(joints)} do not all belong to one skeleton; pass --skeleton"
-        )
-    return min(covering, key=lambda s: (s.n_joints, s.name))
-
-
-def _parse_float(value: str) -> float:
-    value = value.strip()
-    if value == "" or value.lower() in ("nan", "none", "null"):
-        return float("nan")
-    return float(value)
-
-
 def read_wide_csv(
     path: str | Path,
     *,
     skeleton: str | Skeleton | None = None,
-    label_column: str = "label",
-    group_column: str = "group",
     level: Level = "frame",
     blocks: int | None = None,
 ) -> PoseDataset:
     """Read a labelled wide CSV: one row per frame, keypoint columns by joint name.
+
+    Parsing is :func:`posecoach.io.wide_csv.read_wide_csv_table` (``<joint>_x``, ``_y``
+    [, ``_z``] [, ``_confidence`` / ``_v``], ``label``, ``group``, ``frame``/``time``; or
+    positional ``x0, y0, ...`` with ``skeleton=``); this adds the dataset rules.
 
     Parameters
     ----------
     path
         The CSV file.
     skeleton
-        Skeleton of the joints; needed for positional columns ``x0, y0, ...``; guessed from
-        the joint names otherwise (the smallest registered skeleton holding them all).
-    label_column, group_column
-        Column names; a missing group column makes the whole file one group unless
-        ``blocks`` is given.
+        Skeleton of the joints; needed for positional columns; inferred from the joint
+        names otherwise.
     level
         ``"frame"``: every row is a sample; ``"sequence"``: consecutive rows of one group
         form one sample (their label must not change).
     blocks
         Without a group column, cut the rows into this many contiguous blocks used as
-        groups (rows are consecutive frames of unknown videos).
+        groups (rows are consecutive frames of unknown videos); otherwise the whole file
+        is one group.
 
     Example
     -------
@@ -343,109 +315,24 @@ def read_wide_csv(
     >>> ds.labels.tolist(), bool(np.isnan(ds.positions[1, 9, 1]))
     (['up', 'down'], True)
     """
-    p = Path(path)
-    try:
-        with p.open(newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            rows = [r for r in reader if r]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{p}: cannot read this CSV ({exc})") from exc
-    if not header:
-        raise DatasetError(f"{p}: expected a CSV with a header row, got an empty file")
-    header = [h.strip() for h in header]
-    if label_column not in header:
-        raise DatasetError(f"{p}: expected a {label_column!r} column, got columns {header[:8]}")
-    if not rows:
-        raise DatasetError(f"{p}: expected labelled rows, got none")
-    col = {h: i for i, h in enumerate(header)}
-    meta_cols = {label_column, group_column, "frame", "time"}
-    coord_cols = [h for h in header if h not in meta_cols]
+    from posecoach.io.wide_csv import read_wide_csv_table
 
-    positional = [h for h in coord_cols if _POSITIONAL.match(h)]
-    if positional and len(positional) == len([h for h in coord_cols if not h.endswith("_v")]):
-        if skeleton is None:
-            raise DatasetError(f"{p}: positional columns x0, y0, ... need --skeleton NAME")
-        sk = get(skeleton)
-        joint_of = {
-            h: sk.names[int(_POSITIONAL.match(h).group(2))]  # type: ignore[union-attr]
-            for h in positional
-            if int(_POSITIONAL.match(h).group(2)) < sk.n_joints
-        }  # type: ignore[union-attr]
-        if len(joint_of) != len(positional):
-            raise DatasetError(
-                f"{p}: positional columns index beyond the {sk.n_joints} joints of {sk.name!r}"
-            )
-        axis_of = {h: h[0] for h in positional}
-        conf_of: dict[str, str] = {}
-    else:
-        joint_of, axis_of, conf_of = {}, {}, {}
-        bad = []
-        for h in coord_cols:
-            for suffix in ("_x", "_y", "_z"):
-                if h.endswith(suffix):
-                    joint_of[h], axis_of[h] = h[: -len(suffix)], suffix[1]
-                    break
-            else:
-                for suffix in _CONF_SUFFIXES:
-                    if h.endswith(suffix):
-                        conf_of[h] = h[: -len(suffix)]
-                        break
-                else:
-                    bad.append(h)
-        if bad:
-            raise DatasetError(
-                f"{p}: unexpected columns {bad[:5]}; expected <joint>_x, <joint>_y[, _z, _v], "
-                f"{label_column!r}, {group_column!r}, 'frame' or 'time'"
-            )
-        joints = list(dict.fromkeys(joint_of.values()))
-        if not joints:
-            raise DatasetError(f"{p}: expected keypoint columns <joint>_x, <joint>_y, got none")
-        if skeleton is None:
-            sk = _guess_skeleton(joints, p)
-        else:
-            sk = get(skeleton)
-            unknown = [j for j in joints if not sk.has(j)]
-            if unknown:
-                raise DatasetError(
-                    f"{p}: unknown joint names {unknown} for skeleton {sk.name!r}; "
-                    f"expected some of {list(sk.names)}"
-                )
-    dims = 3 if any(a == "z" for a in axis_of.values()) else 2
-    n = len(rows)
-    pos = np.full((n, sk.n_joints, dims), np.nan)
-    conf = np.ones((n, sk.n_joints))
-    try:
-        data = {
-            h: np.array([_parse_float(r[col[h]]) if col[h] < len(r) else np.nan for r in rows])
-            for h in [*joint_of, *conf_of]
-        }
-    except ValueError as exc:
-        raise DatasetError(f"{p}: expected numbers in keypoint columns, got {exc}") from exc
-    axes = {"x": 0, "y": 1, "z": 2}
-    for h, joint in joint_of.items():
-        pos[:, sk.index(joint), axes[axis_of[h]]] = data[h]
-    for h, joint in conf_of.items():
-        if sk.has(joint):
-            conf[:, sk.index(joint)] = np.clip(np.nan_to_num(data[h], nan=0.0), 0, 1)
-    if dims == 3:
-        # a joint given in 2D only keeps z = 0 rather than becoming missing
-        has_xy = np.isfinite(pos[..., :2]).all(-1)
-        z = pos[..., 2]
-        z[has_xy & np.isnan(z)] = 0.0
-    missing = ~np.isfinite(pos).all(-1)
-    pos[missing] = np.nan
-    conf[missing] = 0.0
-    labels = np.array([r[col[label_column]].strip() for r in rows])
-    if group_column in col:
-        groups = np.array([r[col[group_column]].strip() for r in rows])
-    elif blocks:
-        groups = contiguous_groups(n, blocks, prefix=f"{p.stem}:block")
-    else:
-        groups = np.array([p.name] * n)
-    notes = {"joints": ",".join(n for n in sk.names if np.isfinite(pos[:, sk.index(n), 0]).any())}
+    p = Path(path)
+    seq, labels, groups = read_wide_csv_table(p, skeleton=skeleton)
+    if labels is None:
+        raise DatasetError(f"{p}: expected a 'label' column naming each row's class, got none")
+    n = seq.n_frames
+    if groups is None:
+        groups = (
+            contiguous_groups(n, blocks, prefix=f"{p.stem}:block")
+            if blocks
+            else np.array([p.name] * n)
+        )
+    pos, conf, sk = seq.positions.copy(), seq.confidence.copy(), seq.skeleton
+    present = [j for j in sk.names if np.isfinite(pos[:, sk.index(j), 0]).any()]
+    notes = {"joints": ",".join(present)}
     if level == "frame":
-        return PoseDataset(pos, conf, labels, groups, sk, "frame", None, 30.0, str(p), notes)
+        return PoseDataset(pos, conf, labels, groups, sk, "frame", None, seq.fps, str(p), notes)
     return _runs_to_sequences(pos, conf, labels, groups, sk, str(p), notes)
 
 
@@ -510,39 +397,24 @@ def mlkit_group(image_name: str) -> str:
 def read_mlkit_fitness(path: str | Path) -> PoseDataset:
     """The ML Kit fitness pose samples CSV (image name, class, 33 × x, y, z; no header).
 
-    Groups come from :func:`mlkit_group`. Coordinates are source-image pixels; z is
-    BlazePose's relative depth.
+    Parsing is :func:`posecoach.io.mediapipe_landmarks.read_mlkit_samples`; groups come
+    from :func:`mlkit_group`. Coordinates are source-image pixels; z is BlazePose's
+    relative depth.
     """
-    p = Path(path)
-    names, labels, rows = [], [], []
-    try:
-        with p.open(newline="") as fh:
-            for r in csv.reader(fh):
-                if not r:
-                    continue
-                if len(r) != 2 + 33 * 3:
-                    raise DatasetError(
-                        f"{p}: expected {2 + 99} columns (image, class, 33 × x, y, z), got {len(r)}"
-                    )
-                names.append(r[0])
-                labels.append(r[1])
-                rows.append([float(v) for v in r[2:]])
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"{p}: cannot read ML Kit samples ({exc})") from exc
-    if not rows:
-        raise DatasetError(f"{p}: expected samples, got an empty file")
-    pos = np.array(rows).reshape(-1, 33, 3)
+    from posecoach.io.mediapipe_landmarks import read_mlkit_samples
+
+    seq, labels, names = read_mlkit_samples(path)
     groups = np.array([mlkit_group(n) for n in names])
     return PoseDataset(
-        pos,
-        np.ones(pos.shape[:2]),
+        seq.positions.copy(),
+        seq.confidence.copy(),
         np.array(labels),
         groups,
-        get("blazepose_33"),
+        seq.skeleton,
         "frame",
         None,
         30.0,
-        str(p),
+        str(path),
         {"group": "YouTube video id, or screenshot hour"},
     )
 

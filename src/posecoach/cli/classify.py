@@ -1,0 +1,310 @@
+"""``posecoach train | evaluate | classify | reps | label``: classification from the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from posecoach.cli.common import progress_bar, user_errors
+
+_TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
+
+
+def _write_json(path: Path, data: object) -> None:
+    from posecoach.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _label_map(text: str | None) -> dict[str, str]:
+    from posecoach.errors import InputError
+
+    out: dict[str, str] = {}
+    for item in filter(None, (s.strip() for s in (text or "").split(","))):
+        if "=" not in item:
+            raise InputError(f"expected --label-map like left_lunge=right_lunge, got {item!r}")
+        a, b = (x.strip() for x in item.split("=", 1))
+        out[a] = b
+    return out
+
+
+def _read_input(path: Path):  # type: ignore[no-untyped-def]
+    from posecoach.classify.datasets import load_poses
+
+    if path.suffix.lower() in (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"):
+        with progress_bar(f"extract {path.name}") as bar:
+            return load_poses(path, progress=bar)
+    return load_poses(path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train``, ``evaluate``, ``classify``, ``reps`` and ``label`` commands."""
+
+    @app.command()
+    def train(
+        dataset: Path = typer.Argument(
+            ..., help="Wide CSV, ML Kit CSV or folder DATASET/<label>/."
+        ),
+        output: Path = typer.Option(..., "-o", "--output", help="Model file to write."),
+        task: str = typer.Option("posture", "--task", help=_TASK_HELP),
+        model: str = typer.Option("knn", "--model", help="knn, linear, gbdt, mlp, dtw, seqcnn."),
+        cv: int = typer.Option(0, "--cv", help="K-fold cross-validation by group first (0 = off)."),
+        skeleton: str | None = typer.Option(
+            None, "--skeleton", help="Skeleton of positional columns."
+        ),
+        level: str = typer.Option("auto", "--level", help="auto, frame or sequence."),
+        blocks: int = typer.Option(
+            0, "--blocks", help="No group column: cut the rows into N contiguous blocks as groups."
+        ),
+        views: int = typer.Option(0, "--augment-views", help="Random camera views per sample."),
+        mirror: bool = typer.Option(
+            False, "--mirror", help="Add mirrored copies (left/right labels swapped)."
+        ),
+        drop: float = typer.Option(
+            0.0, "--drop", help="Add this fraction again with legs or arms missing."
+        ),
+        label_map: str | None = typer.Option(
+            None, "--label-map", help="Mirror label pairs a=b,c=d."
+        ),
+        rotate: bool = typer.Option(
+            False, "--rotate", help="Features invariant to in-plane rotation."
+        ),
+        seed: int = typer.Option(0, "--seed"),
+        json_path: Path | None = typer.Option(None, "--json", help="Write the CV metrics as JSON."),
+    ) -> None:
+        """Train a classifier on a labelled dataset and save it as one safetensors file."""
+        from dataclasses import replace
+
+        from posecoach.classify import AugmentSettings, cross_validate, fit_classifier, read_dataset
+        from posecoach.classify.persistence import save_classifier
+        from posecoach.classify.train import default_features
+
+        with user_errors():
+            with progress_bar(f"read {dataset.name}") as bar:
+                ds = read_dataset(
+                    dataset,
+                    level=level,
+                    skeleton=skeleton,
+                    task=task,  # type: ignore[arg-type]
+                    blocks=blocks or None,
+                    progress=bar,
+                )
+            n_groups = len(set(ds.groups.tolist()))
+            typer.echo(
+                f"{dataset}: {ds.n_samples} {ds.level} samples, {len(ds.classes)} classes "
+                f"{ds.classes}, {n_groups} groups, skeleton {ds.skeleton.name}"
+            )
+            aug = AugmentSettings(
+                views=views, mirror=mirror, drop=drop, label_map=_label_map(label_map), seed=seed
+            )
+            feats = replace(default_features(model, ds), rotate=rotate)
+            info: dict[str, object] = {"dataset": str(dataset)}
+            if cv:
+                with progress_bar(f"{cv}-fold CV") as bar:
+                    res = cross_validate(
+                        ds,
+                        model=model,
+                        k=cv,
+                        task=task,
+                        features=feats,
+                        augmentation=aug if aug.active else None,
+                        seed=seed,
+                        progress=bar,
+                    )
+                typer.echo(f"{cv}-fold cross-validation, folds by group (never by frame):")
+                for f in res.folds:
+                    typer.echo(f"  {f.split}: accuracy {f.accuracy:.3f}, macro F1 {f.macro_f1:.3f}")
+                typer.echo(res.metrics.table())
+                info["cv"] = {
+                    "k": cv,
+                    "accuracy": res.metrics.accuracy,
+                    "macro_f1": res.metrics.macro_f1,
+                }
+                if json_path:
+                    _write_json(json_path, res.to_dict())
+            clf = fit_classifier(
+                ds,
+                model=model,
+                task=task,
+                features=feats,
+                augmentation=aug if aug.active else None,
+                seed=seed,
+                info=info,
+            )
+            save_classifier(clf, output)
+            typer.echo(
+                f"wrote {output} ({model}, {task}, {ds.level} level, trained on all "
+                f"{ds.n_samples} samples)"
+            )
+
+    @app.command()
+    def evaluate(
+        model: Path = typer.Argument(..., help="Model file from 'posecoach train'."),
+        dataset: Path = typer.Argument(..., help="Labelled held-out dataset."),
+        json_path: Path | None = typer.Option(None, "--json", help="Write metrics as JSON."),
+        confusion: Path | None = typer.Option(
+            None, "--confusion", help="Confusion matrix PNG (default: beside --json or the model)."
+        ),
+        skeleton: str | None = typer.Option(None, "--skeleton"),
+        blocks: int = typer.Option(0, "--blocks"),
+    ) -> None:
+        """Accuracy, macro F1, per-class precision/recall and a confusion matrix PNG."""
+        from posecoach.classify import evaluate as run_evaluate
+        from posecoach.classify import load_classifier, plot_confusion, read_dataset
+
+        with user_errors():
+            clf = load_classifier(model)
+            ds = read_dataset(
+                dataset,
+                level=clf.level,
+                skeleton=skeleton,
+                task=clf.task,  # type: ignore[arg-type]
+                blocks=blocks or None,
+            )
+            shared = sorted(set(ds.groups.tolist()) & set(clf.info.get("train_groups", [])))
+            split = (
+                f"held-out set {dataset} ({ds.n_samples} samples, "
+                f"{len(set(ds.groups.tolist()))} groups) vs training set "
+                f"{clf.info.get('dataset', '?')}"
+            )
+            if shared:
+                split += f"; WARNING: {len(shared)} groups also in training ({shared[:3]}...)"
+            metrics = run_evaluate(clf, ds, split=split)
+            typer.echo(metrics.table())
+            typer.echo(
+                "confusion (rows true, columns predicted): "
+                + json.dumps(metrics.confusion.tolist())
+            )
+            png = confusion or (
+                json_path.with_suffix(".confusion.png")
+                if json_path
+                else model.with_suffix(".confusion.png")
+            )
+            plot_confusion(metrics, png)
+            typer.echo(f"wrote {png}")
+            if json_path:
+                _write_json(
+                    json_path,
+                    {
+                        **metrics.to_dict(),
+                        "confusion_png": str(png),
+                        "model": str(model),
+                        "dataset": str(dataset),
+                    },
+                )
+                typer.echo(f"wrote {json_path}")
+
+    @app.command("classify")
+    def classify_cmd(
+        model: Path = typer.Argument(..., help="Model file."),
+        input: Path = typer.Argument(..., help="Pose file or video."),
+        smooth: float = typer.Option(0.3, "--smooth", help="Smoothing window in seconds."),
+        json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+    ) -> None:
+        """Per-frame labels (smoothed) and segments; one label for sequence models."""
+        from posecoach.classify import load_classifier
+
+        with user_errors():
+            clf = load_classifier(model)
+            seq = _read_input(input)
+            if clf.level == "sequence":
+                label, probs = clf.classify_sequence(seq)
+                typer.echo(f"{input}: {label} ({float(probs.max()):.2f})")
+                result: dict[str, object] = {
+                    "label": label,
+                    "probabilities": dict(zip(clf.classes, map(float, probs), strict=True)),
+                }
+            else:
+                res = clf.classify(seq, smooth_s=smooth)
+                typer.echo(f"{'label':<16} {'start_s':>8} {'end_s':>8}")
+                for s in res.segments:
+                    typer.echo(f"{s.label:<16} {s.start:8.2f} {s.end:8.2f}")
+                result = res.to_dict()
+            if json_path:
+                _write_json(json_path, result)
+                typer.echo(f"wrote {json_path}")
+
+    @app.command()
+    def reps(
+        input: Path = typer.Argument(..., help="Pose file or video of the repetitions."),
+        model: Path | None = typer.Option(None, "--model", help="State model (e.g. up/down)."),
+        reference: Path | None = typer.Option(
+            None, "--reference", help="One reference repetition."
+        ),
+        form_model: Path | None = typer.Option(None, "--form-model", help="Label each rep's form."),
+        state: str | None = typer.Option(None, "--state", help="Active state (default: *down*)."),
+        enter: float = typer.Option(0.6, "--enter", help="Enter the state at this probability."),
+        leave: float = typer.Option(0.4, "--leave", help="Leave the state below this probability."),
+        json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+    ) -> None:
+        """Count repetitions with a state model (hysteresis) or a reference repetition."""
+        from posecoach.classify import load_classifier
+        from posecoach.reps import count_reps_with_model, count_reps_with_reference
+
+        if (model is None) == (reference is None):
+            raise typer.BadParameter("give exactly one of --model or --reference")
+        with user_errors():
+            seq = _read_input(input)
+            form = load_classifier(form_model) if form_model else None
+            if model is not None:
+                result = count_reps_with_model(
+                    seq,
+                    load_classifier(model),
+                    state=state,
+                    enter=enter,
+                    leave=leave,
+                    form_model=form,
+                )
+            else:
+                result = count_reps_with_reference(
+                    seq,
+                    _read_input(reference),  # type: ignore[arg-type]
+                    form_model=form,
+                )
+            typer.echo(
+                f"{input}: {result.count} repetitions ({result.method}"
+                + (f", state {result.state!r}" if result.state else "")
+                + ")"
+            )
+            for r in result.reps:
+                extra = f"  form {r.form} ({r.form_probability:.2f})" if r.form else ""
+                typer.echo(f"  rep {r.index}: {r.start_s:.2f}-{r.end_s:.2f} s{extra}")
+            if json_path:
+                _write_json(json_path, result.to_dict())
+                typer.echo(f"wrote {json_path}")
+
+    @app.command()
+    def label(
+        input: Path = typer.Argument(..., help="Pose file or video to label."),
+        output: Path = typer.Option(..., "-o", "--output", help="Labelled wide CSV to write."),
+        segments: str | None = typer.Option(
+            None, "--segments", help='e.g. "0:00-0:03=up,0:03-0:05=down"; omit to be asked.'
+        ),
+        group: str | None = typer.Option(None, "--group", help="Group name (default: file name)."),
+        window: float = typer.Option(1.0, "--window", help="Prompt window length in seconds."),
+    ) -> None:
+        """Label your own recording (segments or prompts) into a CSV ready for 'train'."""
+        from posecoach.classify.labeling import (
+            frame_labels,
+            parse_segments,
+            windows,
+            write_labelled_csv,
+        )
+
+        with user_errors():
+            seq = _read_input(input)
+            if segments:
+                segs = parse_segments(segments)
+            else:
+                segs = []
+                typer.echo(f"{input}: {seq.duration:.1f} s; type a label per window, empty = skip")
+                for a, b in windows(seq, window):
+                    text = typer.prompt(f"{a:6.2f}-{b:6.2f} s", default="", show_default=False)
+                    if text.strip():
+                        segs.append((a, b, text.strip()))
+            labels = frame_labels(seq, segs)
+            n = write_labelled_csv(seq, labels, output, group or input.name)
+            typer.echo(f"wrote {output} ({n} labelled frames of {seq.n_frames})")
