@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 # Modules under posecoach.cli that define ``register(app)``; one per group of commands.
-COMMAND_MODULES: tuple[str, ...] = ("info", "extract", "compare", "convert", "serve")
+COMMAND_MODULES: tuple[str, ...] = ("info", "extract", "compare", "convert", "serve", "classify")
 
 
 def _version(value: bool) -> None:
