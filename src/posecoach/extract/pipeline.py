@@ -18,7 +18,12 @@ import numpy as np
 
 from posecoach.errors import InputError
 from posecoach.extract.base import PoseBackend, get_backend
-from posecoach.extract.subject import SubjectSpec, SubjectTracker, parse_subject
+from posecoach.extract.subject import (
+    TRACKER_VERSION,
+    SubjectSpec,
+    SubjectTracker,
+    parse_subject,
+)
 from posecoach.pose import PoseSequence
 
 __all__ = ["NoPersonWarning", "StreamExtractor", "extract", "prefetch"]
@@ -243,6 +248,7 @@ def extract(
     options = {
         **be.options(),
         "subject": list(subj) if isinstance(subj, tuple) else subj,
+        "tracker": TRACKER_VERSION,
         "fps": fps if path.is_dir() else None,
         "strict": strict,
     }

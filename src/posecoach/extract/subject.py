@@ -34,6 +34,8 @@ from posecoach.extract.mediapipe_backend import box_iou
 __all__ = ["SubjectSpec", "SubjectTracker", "choose_subject", "crop_box", "parse_subject"]
 
 SubjectSpec = str | tuple[float, float, float, float] | None
+# Bumped whenever the tracking logic changes what it returns (part of the cache key).
+TRACKER_VERSION = 2
 _RULES = ("largest", "central")
 
 

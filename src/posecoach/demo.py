@@ -1,0 +1,72 @@
+"""``python -m posecoach.demo`` (run by ``make demo``): real videos in, previews out.
+
+Fetches the Pose2Sim sample videos (once, into the user cache), extracts the pose from
+``single/cam01`` and from ``multi/cam03`` (two people in view; the largest is followed)
+and writes preview videos with the skeleton drawn on them into ``./demo-output/``.
+Later steps (comparison, report) extend :func:`main` by adding to :data:`STEPS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from posecoach.errors import PoseCoachError
+
+__all__ = ["STEPS", "extract_previews", "main"]
+
+OUTDIR = Path("demo-output")
+DEMO_CLIPS = ("single/cam01", "multi/cam03")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # the demo is a program, not library code
+
+
+def extract_previews(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
+    """Extract the demo clips and write ``<clip>.pose.npz`` + ``<clip>.preview.mp4``."""
+    import posecoach
+    from posecoach.extract import extract
+    from posecoach.extract.preview import write_preview
+
+    written: dict[str, Path] = {}
+    for key in DEMO_CLIPS:
+        name = key.replace("/", "_")
+        seq = extract(samples[key], subject="largest")
+        pose_path = outdir / f"{name}.pose.npz"
+        posecoach.save(seq, pose_path)
+        preview = write_preview(samples[key], seq, outdir / f"{name}.preview.mp4")
+        found = int(seq.visible.any(axis=1).sum())
+        _say(f"  {key}: person in {found}/{seq.n_frames} frames -> {preview}")
+        written[f"{key}:pose"] = pose_path
+        written[f"{key}:preview"] = preview
+    return written
+
+
+# Each step takes (samples, outdir) and returns the files it wrote.
+STEPS: list[tuple[str, Callable[[dict[str, Path], Path], dict[str, Path]]]] = [
+    ("extract poses and write preview videos", extract_previews),
+]
+
+
+def main(outdir: Path = OUTDIR) -> int:
+    """Run every demo step; returns the exit code."""
+    from posecoach.sample_data import fetch
+
+    try:
+        _say("fetching the Pose2Sim sample videos (cached after the first run)...")
+        samples = fetch()
+        outdir.mkdir(parents=True, exist_ok=True)
+        for title, step in STEPS:
+            _say(f"{title}:")
+            step(samples, outdir)
+    except PoseCoachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _say(f"done: open the files in {outdir.resolve()}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
