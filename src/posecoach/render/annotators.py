@@ -641,13 +641,11 @@ class TextAnnotator:
             layout = self._cache[key] = self._layout(w, h, corner, key_lines)
         if layout is None:
             return canvas
-        x0, y0, mask, colors = layout
+        x0, y0, mask, colors, tint = layout
         cv2 = _cv2()
         bh, bw = mask.shape[:2]
         region = canvas[y0 : y0 + bh, x0 : x0 + bw]
         if self.background_alpha > 0:
-            tint = np.empty_like(region)
-            tint[:] = self.background
             cv2.addWeighted(
                 tint, self.background_alpha, region, 1.0 - self.background_alpha, 0.0, dst=region
             )
@@ -656,7 +654,7 @@ class TextAnnotator:
 
     def _layout(
         self, w: int, h: int, corner: str, lines: tuple[tuple[str, Color], ...]
-    ) -> tuple[int, int, np.ndarray, np.ndarray] | None:
+    ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None:
         from PIL import Image, ImageDraw
 
         px = self.font_pixels((h, w))
@@ -686,7 +684,9 @@ class TextAnnotator:
             draw.text((pad, top), text, font=font, fill=255)
             colors[max(0, top - gap) : top + line_h] = col
         mask = np.asarray(img, np.float32) / 255.0
-        return x0, y0, mask, colors
+        tint = np.empty((box_h, box_w, 3), np.uint8)
+        tint[:] = self.background
+        return x0, y0, mask, colors, tint
 
 
 @functools.lru_cache(maxsize=32)

@@ -16,6 +16,7 @@ bounds. Outputs are written atomically by :class:`posecoach.video.VideoWriter`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +162,14 @@ class PoseCanvas:
 
 
 def _style(shape: Sequence[int], thresholds: tuple[float, float] = (0.1, 0.25)) -> dict[str, Any]:
+    return _cached_style(int(shape[0]), int(shape[1]), float(thresholds[0]), float(thresholds[1]))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_style(h: int, w: int, lo: float, hi: float) -> dict[str, Any]:
+    """Annotators sized to an ``h`` x ``w`` frame (cached: the text panel keeps its
+    rendered-text cache between calls)."""
+    shape, thresholds = (h, w, 3), (lo, hi)
     s = frame_scale(shape)
     return {
         "attempt": SkeletonAnnotator(
