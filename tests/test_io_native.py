@@ -150,3 +150,12 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(OSError, match="disk full"):
         save(_custom_sequence(), path)
     assert os.listdir(tmp_path) == []
+
+
+def test_json_refuses_nan_metadata_and_writes_nothing(tmp_path: Path) -> None:
+    seq = PoseSequence(np.ones((1, 17, 2)), skeleton="coco_17", metadata={"gain": float("nan")})
+    with pytest.raises(FormatError, match=r"a\.pose\.json: metadata holds NaN.*use \.pose\.npz"):
+        save(seq, tmp_path / "a.pose.json")
+    assert os.listdir(tmp_path) == []
+    save(seq, tmp_path / "a.pose.npz")
+    assert np.isnan(load(tmp_path / "a.pose.npz").metadata["gain"])

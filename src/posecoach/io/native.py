@@ -189,7 +189,13 @@ def write_json(seq: PoseSequence, path: str | Path) -> None:
     data["confidence"] = seq.confidence.tolist()
     data["timestamps"] = seq.timestamps.tolist()
     data["world"] = None if seq.world is None else nan_to_none(seq.world)
-    text = json.dumps(data, allow_nan=False)
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except ValueError:
+        raise FormatError(
+            f"{path}: metadata holds NaN or infinite numbers, which JSON cannot store; "
+            "use .pose.npz"
+        ) from None
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
