@@ -135,6 +135,17 @@ def read_npz(path: str | Path) -> PoseSequence:
     ------
     FormatError
         For a file that is not a posecoach pose file, is truncated or inconsistent.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.pose.npz")
+    >>> _ = open(p, "wb").write(b"PK\x03\x04 cut short")
+    >>> try:
+    ...     read_npz(p)
+    ... except FormatError as exc:
+    ...     print("corrupt or truncated" in str(exc))
+    True
     """
     p = Path(path)
     if p.is_file() and p.stat().st_size == 0:
@@ -201,7 +212,16 @@ def write_json(seq: PoseSequence, path: str | Path) -> None:
 
 
 def read_json(path: str | Path) -> PoseSequence:
-    """Read a ``.pose.json`` file written by :func:`write_json`."""
+    """Read a ``.pose.json`` file written by :func:`write_json`.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.pose.json")
+    >>> write_json(PoseSequence(np.ones((1, 17, 2)), skeleton="coco_17"), p)
+    >>> read_json(p).skeleton.name
+    'coco_17'
+    """
     p = Path(path)
     data = load_json(p, "posecoach .pose.json")
     _check_header(p, data)
