@@ -137,3 +137,10 @@ def test_mlkit_bad_row(tmp_path: Path) -> None:
     path.write_text("a.png,up," + ",".join(["1"] * 99) + "\nb.png,up,1,2\n")
     with pytest.raises(FormatError, match=r"s\.csv.*row 2: expected 101 fields.*got 4"):
         read_mlkit_samples(path)
+
+
+def test_zero_frame_json(tmp_path: Path) -> None:
+    path = tmp_path / "none.json"
+    path.write_text("[]")
+    with pytest.raises(FormatError, match=r"none\.json.*at least one frame, got 0"):
+        load(path, format="mediapipe_json")
