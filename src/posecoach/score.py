@@ -51,12 +51,39 @@ TRUNK = "trunk_lean"
 
 # Fitted by bench/calibrate_score.py (see CALIBRATION for the data and the fit).
 #: How joint errors and angle differences are pooled per frame: "mean" or "rms".
-AGGREGATE = "mean"
-ANGLE_DEG_PER_TORSO = 60.0
-D50 = 0.45
-SHAPE = 2.0
+AGGREGATE = "rms"
+#: Degrees of joint-angle difference that weigh as much as one torso length of error.
+ANGLE_DEG_PER_TORSO = 120.0
+#: Frame distance that scores 50.
+D50 = 0.5089
+#: Steepness of the score curve.
+SHAPE = 4.8318
 CALIBRATION: dict[str, object] = {
-    "source": "placeholder until bench/calibrate_score.py is run",
+    "script": "bench/calibrate_score.py",
+    "date": "2026-11-23",
+    "definition": "rms over joints of torso-normalised error + rms angle difference / 120 deg",
+    "definition_choice": (
+        "best mean ROC AUC over exercise-correction (plank, bicep curl, lunge: correct vs "
+        "error windows) and Keraal (same exercise by another 2D estimator vs another "
+        "exercise) among 10 candidate definitions"
+    ),
+    "anchors": {
+        "score_85": "median distance of the same movement seen by another camera or "
+        "estimator (Keraal BP/OP/AP pairs, Pose2Sim single/cam02-04 vs cam01): 0.355",
+        "score_15": "median distance of another exercise (Keraal, same estimator): 0.729",
+    },
+    "roc_auc": {
+        "plank_correct_vs_error": 1.0,
+        "bicep_curl_correct_vs_lean_back": 0.858,
+        "lunge_correct_vs_knee_over_toe": 0.916,
+        "keraal_same_vs_other_exercise": 0.941,
+    },
+    "data": [
+        "../shared/data/exercise_correction_mediapipe (NgoQuocBao1010/Exercise-Correction, MIT)",
+        "../shared/data/keraal_rehab_sample (Keraal dataset, Nguyen et al. 2024)",
+        "Pose2Sim 0.10.49 demo videos (MediaPipe 0.10.21 poses)",
+    ],
+    "aggregate": AGGREGATE,
     "angle_deg_per_torso": ANGLE_DEG_PER_TORSO,
     "d50": D50,
     "shape": SHAPE,
