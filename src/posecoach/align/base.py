@@ -101,13 +101,23 @@ def _broadcast(seq: PoseSequence, t: int) -> PoseSequence:
     )
 
 
+def _image_plane(seq: PoseSequence) -> PoseSequence:
+    """Image-space poses align in the image plane: a third coordinate in ``pixel`` or
+    ``normalized`` space (MediaPipe's relative landmark depth) is dropped; metric 3D
+    stays in ``world``."""
+    if seq.dims == 3 and seq.space in ("pixel", "normalized"):
+        return seq.replace(positions=seq.positions[..., :2])
+    return seq
+
+
 def pair_poses(
     attempt: PoseSequence, reference: PoseSequence, *, min_confidence: float = 0.3
 ) -> Pair:
     """Pair two sequences joint by joint through canonical names (aliases included).
 
     A one-frame sequence is repeated to the other's length; otherwise both must have the
-    same number of frames (align them in time first, e.g. with DTW).
+    same number of frames (align them in time first, e.g. with DTW). Image-space poses
+    with a third coordinate (MediaPipe's relative depth) are paired in the image plane.
 
     Example
     -------
@@ -130,7 +140,7 @@ def pair_poses(
             f"{ta} and reference {tr}; align them in time first (posecoach.temporal)"
         )
     t = max(ta, tr)
-    att, ref = _broadcast(attempt, t), _broadcast(reference, t)
+    att, ref = _broadcast(_image_plane(attempt), t), _broadcast(_image_plane(reference), t)
     att_idx, ref_idx, names = [], [], []
     rsk = ref.skeleton
     for i, name in enumerate(att.skeleton.names):
@@ -266,7 +276,7 @@ def _load_builtin() -> None:
         importlib.import_module(f"posecoach.align.{mod}")
 
 
-_BUILTIN: tuple[str, ...] = ("closed_form",)
+_BUILTIN: tuple[str, ...] = ("closed_form", "view3d")
 
 
 def reference_scale(ref: PoseSequence, ref_points: np.ndarray, weights: np.ndarray) -> np.ndarray:
