@@ -8,8 +8,8 @@ frames) and the same poses:
   overlay writer);
 - ``decode + draw``: decode and :func:`posecoach.render.video.draw_overlay` with no encode
   (the cost of the drawing itself);
-- ``render_overlay``: the full overlay as ``compare`` writes it;
-- ``render_overlay max_side=960``: the same, downscaled to 540x960 before drawing;
+- ``render_overlay``: the overlay at the video's full size, at the default
+  ``max_side=1280`` (720x1280, as ``compare`` writes it) and at ``max_side=960``;
 - ``render_side_by_side``: reference and attempt videos along a DTW-like path.
 
 Each row gives seconds (best of ``--repeats``), frames per second, time divided by the video
@@ -150,7 +150,8 @@ def measure_render_speed(
         ("decode only", decode_only),
         ("decode + encode (no drawing)", decode_encode),
         ("decode + draw_overlay (no encode)", decode_draw),
-        ("render_overlay (full size)", overlay(None)),
+        ("render_overlay max_side=None (full)", overlay(None)),
+        ("render_overlay max_side=1280 (default)", overlay(1280)),
         ("render_overlay max_side=960", overlay(960)),
         ("render_side_by_side", side_by_side),
     ]
@@ -189,10 +190,10 @@ def main() -> None:
         f"{info.n_frames} frames, {info.duration:.2f} s ({info.codec}); poses: {how}"
     )
     rows = measure_render_speed(args.video, att, args.reference_video, repeats=max(1, args.repeats))
-    print(f"{'method':36s} {'seconds':>8s} {'frames/s':>9s} {'x realtime':>11s} {'vs decode':>10s}")
+    print(f"{'method':40s} {'seconds':>8s} {'frames/s':>9s} {'x realtime':>11s} {'vs decode':>10s}")
     for r in rows:
         print(
-            f"{r['method']:36s} {r['seconds']:8.2f} {r['fps']:9.1f} "
+            f"{r['method']:40s} {r['seconds']:8.2f} {r['fps']:9.1f} "
             f"{r['x_realtime']:11.2f} {r['vs_decode']:10.2f}"
         )
 

@@ -162,3 +162,16 @@ def test_active_cues_boundaries() -> None:
     cues = [{"start_s": 1.0, "end_s": 2.0, "text": "a"}]
     assert active_cues(cues, 1.0) == ["a"] and active_cues(cues, 2.0) == ["a"]
     assert active_cues(cues, 2.01) == []
+
+
+def test_overlay_max_side_downscales_frames_and_poses(tmp_path: Path) -> None:
+    video = _video(tmp_path / "in.mp4", n=2)
+    att = _seq(n=2)
+    errors = np.zeros((2, 17))
+    out = render_overlay(
+        video, att, att, errors, np.full(2, 90.0), [], tmp_path / "o.mp4", max_side=100
+    )
+    info = probe_video(out)
+    assert (info.width, info.height) == (100, 76)  # 160x120 * 0.625, height made even
+    frame = _frames(out)[0]
+    assert _close(frame[25, 25], ERROR_COLORS[0])  # shoulder (40, 40) scaled by 0.625

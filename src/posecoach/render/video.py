@@ -54,6 +54,10 @@ ATTEMPT_COLOR: Color = (40, 210, 70)
 REFERENCE_COLOR: Color = (80, 170, 255)
 CORRECTED_COLOR: Color = (230, 60, 230)
 
+#: Default longest side of overlay.mp4 and default cap of side_by_side.mp4's height.
+DEFAULT_MAX_SIDE = 1280
+DEFAULT_SBS_HEIGHT = 960
+
 Progress = Callable[[int, int], None]
 
 
@@ -363,7 +367,7 @@ def render_overlay(
     corrected: PoseSequence | None = None,
     thresholds: tuple[float, float] = (0.1, 0.25),
     max_cues: int = 2,
-    max_side: int | None = None,
+    max_side: int | None = DEFAULT_MAX_SIDE,
 ) -> Path:
     """Write ``overlay.mp4``: the attempt's video with its skeleton, the aligned reference
     as a ghost, joints coloured by error, the current score and cues.
@@ -395,7 +399,10 @@ def render_overlay(
     max_cues
         Most cues shown at once.
     max_side
-        Downscale frames so the longer side is at most this many pixels (faster).
+        Downscale frames so the longer side is at most this many pixels (default 1280:
+        720x1280 for a 1080x1920 phone video; H.264 encoding dominates the rendering
+        time and grows with the pixel count, see ``bench/render.py``). None keeps the
+        video's size.
 
     Returns
     -------
@@ -535,7 +542,7 @@ def render_side_by_side(
     progress
         Called as ``progress(done, N)``.
     height
-        Output height (default: the smaller of the two panel heights, at most 1080).
+        Output height (default: the smaller of the two panel heights, at most 960).
     labels
         Panel labels.
 
@@ -578,7 +585,7 @@ def render_side_by_side(
 
     ref_cur, ref_canvas = _panel_source(ref_video, ref)
     att_cur, att_canvas = _panel_source(att_video, att)
-    out_h = height or min(ref_canvas.size[1], att_canvas.size[1], 1080)
+    out_h = height or min(ref_canvas.size[1], att_canvas.size[1], DEFAULT_SBS_HEIGHT)
     out_h -= out_h % 2
     ref_canvas = ref_canvas.resized(_width_at(ref_canvas.size, out_h))
     att_canvas = att_canvas.resized(_width_at(att_canvas.size, out_h))
