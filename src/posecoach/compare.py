@@ -700,6 +700,9 @@ def _write_outputs(
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
     except OSError as exc:
         raise InputError(f"output folder {out}: cannot write there ({exc})") from None
     try:
@@ -759,6 +762,7 @@ def _render(
         fs.scores,
         cue_dicts,
         tmp / "overlay.mp4",
+        corrected=result.corrected,
     )
     tick()
     render_side_by_side(
