@@ -175,3 +175,18 @@ def test_overlay_max_side_downscales_frames_and_poses(tmp_path: Path) -> None:
     assert (info.width, info.height) == (100, 76)  # 160x120 * 0.625, height made even
     frame = _frames(out)[0]
     assert _close(frame[25, 25], ERROR_COLORS[0])  # shoulder (40, 40) scaled by 0.625
+
+
+def test_write_png_round_trip_and_bad_frame(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from posecoach.render.video import draw_overlay, write_png
+
+    att = _seq(n=1)
+    frame = draw_overlay(np.zeros((H, W, 3), np.uint8), COCO_17, att.positions[0], score=80.0)
+    out = write_png(frame, tmp_path / "overlay.png")
+    with Image.open(out) as im:
+        np.testing.assert_array_equal(np.asarray(im.convert("RGB")), frame)
+    with pytest.raises(InputError, match="uint8 RGB frame"):
+        write_png(np.zeros((4, 4)), tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()

@@ -35,7 +35,7 @@ from posecoach.render.plots import (
     plot_skeletons,
 )
 from posecoach.render.report import report_body, report_html, write_report
-from posecoach.render.video import draw_overlay, render_overlay, render_side_by_side
+from posecoach.render.video import draw_overlay, render_overlay, render_side_by_side, write_png
 
 __all__ = [
     "SkeletonAnnotator",
@@ -48,6 +48,7 @@ __all__ = [
     "draw_overlay",
     "render_overlay",
     "render_side_by_side",
+    "write_png",
     "plot_score_over_time",
     "plot_error_heatmap",
     "plot_angle_curves",

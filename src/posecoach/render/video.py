@@ -46,6 +46,7 @@ __all__ = [
     "active_cues",
     "render_overlay",
     "render_side_by_side",
+    "write_png",
 ]
 
 #: RGB colour of the plain canvas used when there is no video.
@@ -274,6 +275,31 @@ def draw_overlay(
     if legend and joint_errors is not None:
         draw_error_legend_into(out, thresholds, corner="bottom-left")
     return out
+
+
+def write_png(frame: np.ndarray, out_path: str | Path) -> Path:
+    """Write an RGB frame (e.g. from :func:`draw_overlay`) as a PNG, atomically.
+
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> p = write_png(np.zeros((4, 6, 3), np.uint8), os.path.join(tempfile.mkdtemp(), "a.png"))
+    >>> p.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    from PIL import Image
+
+    from posecoach.io.atomic import atomic_path
+
+    arr = np.asarray(frame)
+    if arr.ndim != 3 or arr.shape[2] != 3 or arr.dtype != np.uint8:
+        raise InputError(
+            f"expected an (H, W, 3) uint8 RGB frame, got shape {arr.shape} dtype {arr.dtype}"
+        )
+    target = Path(out_path)
+    with atomic_path(target, suffix=".png") as tmp:
+        Image.fromarray(arr).save(tmp, format="PNG")
+    return target
 
 
 # ------------------------------------------------------------------------ frame sources
