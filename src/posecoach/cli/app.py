@@ -21,7 +21,15 @@ app = typer.Typer(
 )
 
 # Modules under posecoach.cli that define ``register(app)``; one per group of commands.
-COMMAND_MODULES: tuple[str, ...] = ("info", "extract", "compare", "convert", "serve", "classify")
+COMMAND_MODULES: tuple[str, ...] = (
+    "info",
+    "extract",
+    "compare",
+    "convert",
+    "serve",
+    "classify",
+    "align",
+)
 
 
 def _version(value: bool) -> None:
