@@ -9,12 +9,17 @@ benchmarks and examples — never as a stand-in for real data in reported accura
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import COCO_17
 
-__all__ = ["stick_figure", "exercise_sequence", "EXERCISES"]
+if TYPE_CHECKING:
+    from posecoach.classify.datasets import PoseDataset
+
+__all__ = ["stick_figure", "exercise_sequence", "planted_dataset", "EXERCISES"]
 
 EXERCISES = ("squat", "curl", "raise")
 
@@ -108,3 +113,35 @@ def exercise_sequence(
         metadata={"source": f"synthetic {exercise} x{n_reps}"},
     )
     return seq, labels
+
+
+def planted_dataset(
+    n_per_class: int = 20,
+    *,
+    n_groups: int = 8,
+    noise: float = 0.005,
+    rng: np.random.Generator | None = None,
+) -> PoseDataset:
+    """A linearly separable frame dataset: class ``"raised"`` lifts the left wrist.
+
+    Every pose is the standing stick figure plus Gaussian noise (``noise`` torso-ish
+    units, in pixels × 200); in class ``"raised"`` the left wrist is one upper-arm
+    length higher. Groups cycle through ``n_groups`` names, each holding both classes.
+
+    Example
+    -------
+    >>> ds = planted_dataset(5)
+    >>> ds.n_samples, ds.classes
+    (10, ['lowered', 'raised'])
+    """
+    from posecoach.classify.datasets import PoseDataset
+    from posecoach.skeletons import get
+
+    rng = rng or np.random.default_rng(0)
+    base = stick_figure(0.0)[0]
+    n = 2 * n_per_class
+    pos = base + rng.normal(scale=noise * 200, size=(n, 17, 2))
+    pos[n_per_class:, COCO_17.index("left_wrist"), 1] -= 80.0
+    labels = np.array(["lowered"] * n_per_class + ["raised"] * n_per_class)
+    groups = np.array([f"g{i % n_groups}" for i in range(n)])
+    return PoseDataset(pos, np.ones((n, 17)), labels, groups, get("coco_17"), source="planted")

@@ -126,6 +126,10 @@ def fit_classifier(
     m.fit(x, _encode(train.labels, classes), len(classes), seed)
     clf.info.setdefault("n_train_samples", int(ds.n_samples))
     clf.info.setdefault("n_train_groups", len(np.unique(ds.groups)))
+    groups = sorted({str(g) for g in ds.groups})
+    if len(groups) <= 5000:  # lets evaluate warn when a "held-out" set shares groups
+        clf.info.setdefault("train_groups", groups)
+    clf.info.setdefault("source", ds.source)
     if augmentation and augmentation.active:
         clf.info["augmentation"] = augmentation.to_dict()
     return clf
