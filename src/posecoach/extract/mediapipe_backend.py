@@ -108,8 +108,9 @@ class MediaPipeBackend:
     name = "mediapipe"
     skeleton = "blazepose_33"
 
-    def __init__(self) -> None:
+    def __init__(self, finder_max_side: int = 1920) -> None:
         self._finder: MediaPipeSession | None = None
+        self.finder_max_side = finder_max_side
 
     def available(self) -> tuple[bool, str]:
         """Whether mediapipe 0.10.21 and its bundled models are installed.
@@ -145,9 +146,9 @@ class MediaPipeBackend:
     def find_people(self, rgb: np.ndarray, max_people: int = 4) -> list[Detection]:
         """Up to ``max_people`` people (full-frame pixels), most confident first.
 
-        Runs the static detector + landmarker on a copy scaled to at most 960 px, blanks
-        each person found (segmentation mask and limbs, dilated) and searches again, until
-        nobody new is found.
+        Runs the static detector + landmarker on a copy (at most ``finder_max_side`` px), blanks
+        each person found (its segmentation mask, dilated) and searches again, until
+        nobody is found or a blanked person turns up a second time.
 
         Example
         -------
@@ -160,12 +161,13 @@ class MediaPipeBackend:
         if self._finder is None:
             self._finder = MediaPipeSession(static=True, segmentation=True)
         h, w = rgb.shape[:2]
-        scale = min(1.0, 960.0 / max(h, w))
+        scale = min(1.0, self.finder_max_side / max(h, w))
         image = cv2.resize(rgb, (round(w * scale), round(h * scale))) if scale < 1 else rgb.copy()
         sh, sw = image.shape[:2]
         boxes: list[Box] = []
         people: list[Detection] = []
         kernel = np.ones((max(3, sw // 40),) * 2, np.uint8)
+        repeats = 0
         for _ in range(max_people + 2):
             found = self._finder.process(image)
             if not found:
@@ -173,23 +175,21 @@ class MediaPipeBackend:
             det = found[0]
             box = det.box()
             if any(box_iou(box, b) > 0.3 for b in boxes):
-                break  # the blanked person was found again: nobody new
-            boxes.append(box)
-            kp = det.keypoints / scale
-            people.append(Detection(kp, det.confidence, det.world, det.score))
-            if len(boxes) >= max_people:
-                break
+                repeats += 1  # what was left of a blanked person: blank it more, go on
+                if repeats >= 2:
+                    break
+            else:
+                boxes.append(box)
+                kp = det.keypoints / scale
+                people.append(Detection(kp, det.confidence, det.world, det.score))
+                if len(boxes) >= max_people:
+                    break
             blank = np.zeros((sh, sw), np.uint8)
             if self._finder.last_mask is not None:
                 blank[self._finder.last_mask > 0.3] = 1
-            from posecoach.skeletons import get
-
-            pts = det.keypoints[:, :2]
-            for a, b in get(self.skeleton).edges:
-                if det.confidence[a] > 0.3 and det.confidence[b] > 0.3:
-                    pa = tuple(int(v) for v in pts[a])
-                    pb = tuple(int(v) for v in pts[b])
-                    cv2.line(blank, pa, pb, 1, thickness=max(3, sw // 30))
+            else:  # no mask: blank the confident keypoints' box
+                x0, y0, x1, y1 = (int(v) for v in box)
+                blank[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1] = 1
             blank = cv2.dilate(blank, kernel)
             image[blank > 0] = 0
         return people

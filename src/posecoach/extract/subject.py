@@ -13,10 +13,11 @@ front). :class:`SubjectTracker` instead:
    box and the centre moves by more than 0.3 of its diagonal) it looks for the people again,
    and if the tracker has jumped onto someone else it returns to the person whose box
    continues the previous one (event ``"switch_corrected"``);
-4. when the subject is lost (nobody in the crop), those frames are NaN; every
-   ``redetect_every`` frames it looks again and takes the person nearest the last known box
-   (event ``"reacquired"``), or, when nobody is near it, chooses by the rule again (event
-   ``"rechosen"`` — a possible identity switch, recorded in the metadata).
+4. when the subject is lost (nobody in the crop) it looks at the whole frame at once and
+   then every ``redetect_every`` frames (frames in between are NaN); it takes the person
+   who looks like the subject (torso colours), else the one nearest the last known box
+   (event ``"reacquired"``), else chooses by the rule again (event ``"rechosen"`` — a
+   possible identity switch, recorded in the metadata).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ __all__ = ["SubjectSpec", "SubjectTracker", "choose_subject", "crop_box", "parse
 
 SubjectSpec = str | tuple[float, float, float, float] | None
 # Bumped whenever the tracking logic changes what it returns (part of the cache key).
-TRACKER_VERSION = 2
+TRACKER_VERSION = 4
 _RULES = ("largest", "central")
 
 
@@ -377,10 +378,14 @@ class SubjectTracker:
                 return None
             self._crop = None
         det = self._run_crop(rgb, time_s, size)
-        if det is None:
-            if self._box is not None and not self.static:
-                self._event("lost", self._box)
+        if det is None and self._box is not None and not self.static:
+            # the tracker lost the subject: look at the whole frame once, right away
+            self._event("lost", self._box)
             self._last_box, self._box = self._box, None
+            det = self._acquire(rgb, size)
+            self._crop = None if det is None else crop_box(det.box(), size)
+        if det is None:
+            self._last_box, self._box = self._box or self._last_box, None
             self._since_search = 0
             return None
         if not self.static:
