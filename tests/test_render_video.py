@@ -190,3 +190,24 @@ def test_write_png_round_trip_and_bad_frame(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="uint8 RGB frame"):
         write_png(np.zeros((4, 4)), tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
+
+
+@pytest.mark.slow
+def test_overlay_on_real_pose2sim_video(sample_videos: dict[str, Path], tmp_path: Path) -> None:
+    """Extracted MediaPipe poses drawn on the real 1080x1920 demo video (first 30 frames)."""
+    from posecoach.extract import extract
+
+    video = sample_videos["single/cam01"]
+    att = extract(video, max_frames=30)
+    t = att.n_frames
+    errors = np.zeros((t, att.n_joints))
+    out = render_overlay(video, att, att, errors, np.full(t, 95.0), [], tmp_path / "overlay.mp4")
+    info = probe_video(out)
+    # every video frame is written (poses exist for the first 30), downscaled to 720x1280
+    assert (info.width, info.height, info.n_frames, info.codec) == (720, 1280, 100, "h264")
+    frames = _frames(out)
+    hip = att.skeleton.index("left_hip")
+    k = int(np.flatnonzero(att.confidence[:, hip] > 0.5)[0])
+    x, y = np.round(att.positions[k, hip, :2] * 720 / 1080).astype(int)
+    assert _close(frames[k][y, x], ERROR_COLORS[0], tol=90)  # green joint dot on the hip
+    assert not _close(frames[60][y, x], ERROR_COLORS[0], tol=90)  # no pose after frame 30
