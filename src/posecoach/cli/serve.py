@@ -29,7 +29,10 @@ def register(app: typer.Typer) -> None:
         max_upload_mb: float = typer.Option(
             None, help="Upload size limit in MB [default: POSECOACH_MAX_UPLOAD_MB or 200]."
         ),
-        workers: int = typer.Option(1, help="Background job threads."),
+        workers: int = typer.Option(1, help="Background job workers (one process each)."),
+        render: bool = typer.Option(
+            True, help="Render overlay/side-by-side videos, plots and report for each compare."
+        ),
         database_url: str = typer.Option(
             None, envvar="POSECOACH_DATABASE_URL", help="SQLAlchemy URL, e.g. PostgreSQL."
         ),
@@ -51,6 +54,8 @@ def register(app: typer.Typer) -> None:
                 database_url=database_url,
                 max_upload_mb=max_upload_mb,
                 workers=workers,
+                render=render,
+                job_processes=True,
             )
             uvicorn = require("uvicorn", "web")
             scheme = "https" if certfile else "http"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,10 @@ def create_app(settings: Settings) -> Any:
         runner = JobRunner(
             store,
             data_dir,
-            make_handlers(settings.compare_fn, settings.extract_fn),
+            partial(make_handlers, settings.compare_fn, settings.extract_fn, settings.render),
             workers=settings.workers,
             max_tries=settings.max_tries,
+            processes=settings.job_processes,
         )
         runner.start()
         state.update(store=store, runner=runner)
@@ -98,7 +100,7 @@ def create_app(settings: Settings) -> Any:
 
     # ---------------------------------------------------------------- health & people
     @app.get("/health")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "database": store().dialect, "time": time.time()}
 
     @app.get("/api/people")

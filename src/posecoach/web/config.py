@@ -50,7 +50,9 @@ class Settings:
 
     ``compare_fn`` / ``extract_fn`` / ``person_check`` default to the real pipeline
     (``posecoach.compare.compare``, ``posecoach.extract.extract``, a BlazePose detection on a
-    few frames); tests pass small stand-ins.
+    few frames); tests pass small stand-ins. ``job_processes`` runs jobs in child processes
+    (``posecoach serve`` turns it on; stand-ins must then be importable functions).
+    ``render=False`` stores scores and cues only (no videos, plots or report).
 
     Example
     -------
@@ -71,6 +73,8 @@ class Settings:
     workers: int = 1
     max_tries: int = 2
     check_person: bool = True
+    render: bool = True
+    job_processes: bool = False
     compare_fn: Callable[..., Any] | None = None
     extract_fn: Callable[..., Any] | None = None
     person_check: Callable[[Path, int], bool] | None = None

@@ -32,9 +32,19 @@ def _default_extract() -> Callable[..., Any]:
 
 
 def make_handlers(
-    compare_fn: Callable[..., Any] | None = None, extract_fn: Callable[..., Any] | None = None
+    compare_fn: Callable[..., Any] | None = None,
+    extract_fn: Callable[..., Any] | None = None,
+    render: bool = True,
 ) -> dict[str, Callable[[JobContext], None]]:
-    """Handlers by job kind: ``"extract_reference"`` and ``"compare"``."""
+    """Handlers by job kind: ``"extract_reference"`` and ``"compare"``.
+
+    ``render=False`` asks compare for result.json only (no videos, plots or report).
+
+    Example
+    -------
+    >>> sorted(make_handlers())
+    ['compare', 'extract_reference']
+    """
 
     def extract_reference(ctx: JobContext) -> None:
         from posecoach.io import save
@@ -59,11 +69,13 @@ def make_handlers(
         tmp.mkdir(parents=True)
         try:
             fn = compare_fn or _default_compare()
+            options: dict[str, Any] = {} if render else {"render": False}
             result = fn(
                 safe_path(ctx.data_dir, ref["video_file"]),
                 safe_path(ctx.data_dir, att["video_file"]),
                 outdir=tmp,
                 progress=ctx.progress,
+                **options,
             )
             data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
             data = json.loads(json.dumps(data, default=_jsonable))
