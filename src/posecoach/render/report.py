@@ -61,8 +61,9 @@ section{background:#fff;border-radius:12px;padding:16px 20px;margin:16px 0;
 box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h1{margin:0 0 4px 0;font-size:26px}h2{margin:0 0 12px 0;font-size:19px}
 .pc-sub{color:#5b6270}
-.pc-videos{display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start}
-.pc-videos video{max-height:640px;max-width:100%;background:#000;border-radius:8px}
+.pc-videos{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.pc-videos>div{flex:1 1 320px}
+.pc-videos video,#pc-videos video{max-height:640px;max-width:100%;background:#000;border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e5e7eb}
 th{background:#f0f1f4}
@@ -192,7 +193,8 @@ def _header(result: Mapping[str, Any]) -> str:
         if isinstance(val, Mapping):
             val = val.get("name") or val.get("source") or val.get("path")
         if val:
-            names.append(f"{key}: <strong>{_esc(Path(str(val)).name)}</strong>")
+            shown = "/".join(Path(str(val)).parts[-2:])
+            names.append(f"{key}: <strong>{_esc(shown)}</strong>")
     sub = " · ".join(names) or "reference vs attempt"
     n_reps = len(result.get("reps") or [])
     n_cues = len(result.get("cues") or [])
@@ -209,7 +211,7 @@ def _header(result: Mapping[str, Any]) -> str:
 
 def _cues(cues: Sequence[Mapping[str, Any]], has_overlay: bool) -> str:
     if not cues:
-        return '<section id="pc-cues"><h2>Cues</h2><p>No corrections: well done.</p></section>'
+        return '<div id="pc-cues"><h2>Cues</h2><p>No corrections: well done.</p></div>'
     items = []
     for cue in cues:
         start, end = cue.get("start_s"), cue.get("end_s")
@@ -240,8 +242,8 @@ def _cues(cues: Sequence[Mapping[str, Any]], has_overlay: bool) -> str:
         items.append(f"<li>{stamp}{sev_html}{_esc(cue.get('text', ''))}{joint_html}</li>")
     hint = " Click a time to play the overlay from there." if has_overlay else ""
     return (
-        f'<section id="pc-cues"><h2>Cues</h2><p class="pc-sub">Most important first.{hint}</p>'
-        f'<ol class="pc-cues">{"".join(items)}</ol></section>'
+        f'<div id="pc-cues"><h2>Cues</h2><p class="pc-sub">Most important first.{hint}</p>'
+        f'<ol class="pc-cues">{"".join(items)}</ol></div>'
     )
 
 
@@ -317,14 +319,37 @@ def _joints(joints: Sequence[Mapping[str, Any]], thresholds: tuple[float, float]
     )
 
 
+def _angles(angles: Sequence[Mapping[str, Any]]) -> str:
+    if not angles:
+        return ""
+    rows = []
+    for a in angles:
+        if not isinstance(a, Mapping):
+            continue
+        rows.append(
+            f"<tr><td>{_esc(str(a.get('name', '')).replace('_', ' '))}</td>"
+            f'<td class="num">{_fmt(a.get("mean_abs_diff_deg"), 1)}</td>'
+            f'<td class="num">{_fmt(a.get("max_abs_diff_deg"), 1)}</td></tr>'
+        )
+    return (
+        '<section id="pc-angles"><h2>Joint angles</h2><p class="pc-sub">Difference from the '
+        "reference in degrees.</p><table><thead><tr><th>angle</th>"
+        '<th class="num">mean |diff| (°)</th><th class="num">max |diff| (°)</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
 def _footer(result: Mapping[str, Any]) -> str:
     prov = result.get("provenance")
     bits = []
     if result.get("schema_version") is not None:
         bits.append(f"schema {_esc(result.get('schema_version'))}")
     if isinstance(prov, Mapping):
-        for key in ("posecoach", "posecoach_version", "aligner", "method", "created"):
-            if prov.get(key) is not None:
+        versions = prov.get("versions")
+        if isinstance(versions, Mapping) and versions.get("posecoach") is not None:
+            bits.append(f"posecoach {_esc(versions.get('posecoach'))}")
+        for key in ("posecoach", "aligner", "method", "created_utc", "created"):
+            if prov.get(key) is not None and not isinstance(prov.get(key), (Mapping, list)):
                 bits.append(f"{_esc(key)}: {_esc(prov.get(key))}")
     summary = " · ".join(bits) or "provenance"
     body = ""
@@ -374,23 +399,28 @@ def report_body(
 
     overlay = _resolve(files.get("overlay"), out)
     sbs = _resolve(files.get("side_by_side"), out)
-    videos = []
-    if overlay is not None:
-        videos.append(_video("pc-overlay", url(overlay), "Overlay: you, the reference (ghost)"))
-    if sbs is not None:
-        videos.append(_video("pc-side-by-side", url(sbs), "Side by side, synchronised"))
-    video_html = (
-        f'<section id="pc-videos"><h2>Videos</h2><div class="pc-videos">{"".join(videos)}</div>'
-        "</section>"
-        if videos
+    cues_html = _cues(list(result.get("cues") or []), overlay is not None)
+    overlay_html = (
+        _video("pc-overlay", url(overlay), "Overlay: you, with the reference as a blue ghost")
+        if overlay is not None
         else ""
     )
+    sbs_html = (
+        '<section id="pc-videos"><h2>Side by side</h2>'
+        + _video("pc-side-by-side", url(sbs), "Reference and attempt, synchronised by DTW")
+        + "</section>"
+        if sbs is not None
+        else ""
+    )
+    reps = list(result.get("reps") or [])
+    show_reps = len(reps) > 1 or result.get("mode") == "repetitions"
     parts = [
         _header(result),
-        _cues(list(result.get("cues") or []), overlay is not None),
-        video_html,
-        _reps(list(result.get("reps") or []), overlay is not None),
+        f'<section class="pc-top"><div class="pc-videos">{overlay_html}{cues_html}</div></section>',
+        _reps(reps, overlay is not None) if show_reps else "",
+        sbs_html,
         _plots(files.get("plots"), out),
+        _angles(list(result.get("angles") or [])),
         _joints(list(result.get("joints") or []), thresholds),
         _footer(result),
     ]
