@@ -276,7 +276,7 @@ def _load_builtin() -> None:
         importlib.import_module(f"posecoach.align.{mod}")
 
 
-_BUILTIN: tuple[str, ...] = ("closed_form", "view3d")
+_BUILTIN: tuple[str, ...] = ("closed_form", "view3d", "learned")
 
 
 def reference_scale(ref: PoseSequence, ref_points: np.ndarray, weights: np.ndarray) -> np.ndarray:

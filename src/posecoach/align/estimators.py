@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -207,7 +208,7 @@ def robust_fit(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Iteratively reweighted least squares with Cauchy weights.
 
-    Each round scales residuals by a robust spread (1.4826 × weighted median, floored at
+    Each round scales residuals by a robust spread (1.4826 × median residual, floored at
     2% of the destination's RMS size) and multiplies the base weights by
     ``1 / (1 + (r / (c σ))²)``.
 
@@ -236,21 +237,13 @@ def robust_fit(
         with np.errstate(invalid="ignore"):
             r = np.linalg.norm(apply_matrix(m, np.nan_to_num(src)) - np.nan_to_num(dst), axis=-1)
         r = np.where(base > 0, r, np.nan)
-        med = np.array([_weighted_median(ri, bi) for ri, bi in zip(r, base, strict=True)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no joints
+            med = np.nan_to_num(np.nanmedian(r, axis=-1))
         sigma = np.maximum(1.4826 * med, 0.02 * size + 1e-12)
         robust = 1.0 / (1.0 + (np.nan_to_num(r) / (c * sigma[:, None])) ** 2)
         m = estimator(src, dst, base * robust)
     return m, np.where(base > 0, robust, 0.0)
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = (weights > 0) & np.isfinite(values)
-    if not ok.any():
-        return 0.0
-    v, wt = values[ok], weights[ok]
-    order = np.argsort(v)
-    cum = np.cumsum(wt[order])
-    return float(v[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
 def _lmeds_start(
@@ -283,7 +276,9 @@ def _lmeds_start(
         )
         r2 = ((proj - np.nan_to_num(dst)[:, None]) ** 2).sum(-1)
     r2 = np.where(w[:, None] > 0, r2, np.nan)
-    score = np.nanmedian(r2, axis=-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        score = np.nanmedian(r2, axis=-1)
     score = np.where(valid & np.isfinite(score) & np.isfinite(cand).all((-1, -2)), score, np.inf)
     best = np.argmin(score, axis=1)
     return cand[np.arange(b), best]
