@@ -10,7 +10,9 @@ Columns are either named (``left_shoulder_x``, ``left_shoulder_y``, ``left_shoul
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -127,10 +129,9 @@ class TableData:
     times: np.ndarray | None
 
 
-def _column(rows: list[list[str]], i: int, name: str, first_row: int) -> np.ndarray:
-    cells = [r[i] if i < len(r) else "" for r in rows]
-    try:
-        arr = np.asarray(cells, dtype=float)
+def _column(cells: Sequence[str], name: str, first_row: int) -> np.ndarray:
+    try:  # fast path; empty cells are missing values
+        arr = np.asarray([c if c.strip() else "nan" for c in cells], dtype=float)
     except ValueError:
         arr = np.array(
             [parse_float(c, row=first_row + n, column=name) for n, c in enumerate(cells)]
@@ -155,22 +156,24 @@ def read_table(path: Path, what: str) -> TableData:
     for n, r in enumerate(body):
         if len(r) > len(header):
             raise FormatError(f"{path}: row {n + 2}: expected {len(header)} columns, got {len(r)}")
+    by_column = list(zip_longest(*body, fillvalue=""))
+    by_column += [("",) * len(body)] * (len(header) - len(by_column))
     values = np.full((len(body), len(header)), np.nan)
     for cols in table.columns.values():
         for i in cols.values():
             try:
-                values[:, i] = _column(body, i, header[i], 2)
+                values[:, i] = _column(by_column[i], header[i], 2)
             except ValueError as exc:
                 raise FormatError(f"{path}: {exc}") from None
 
     def strings(i: int | None) -> list[str] | None:
-        return None if i is None else [r[i].strip() if i < len(r) else "" for r in body]
+        return None if i is None else [c.strip() for c in by_column[i]]
 
     def numbers(i: int | None) -> np.ndarray | None:
         if i is None:
             return None
         try:
-            arr = _column(body, i, header[i], 2)
+            arr = _column(by_column[i], header[i], 2)
         except ValueError as exc:
             raise FormatError(f"{path}: {exc}") from None
         if np.isnan(arr).any():
