@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posecoach import PoseSequence
 from posecoach.io import FormatError, load, save
@@ -159,3 +162,26 @@ def test_json_refuses_nan_metadata_and_writes_nothing(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
     save(seq, tmp_path / "a.pose.npz")
     assert np.isnan(load(tmp_path / "a.pose.npz").metadata["gain"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    t=st.integers(1, 4),
+    dims=st.sampled_from([2, 3]),
+    seed=st.integers(0, 2**31 - 1),
+    fmt=st.sampled_from([".pose.npz", ".pose.json", ".csv"]),
+)
+def test_round_trip_property(t: int, dims: int, seed: int, fmt: str) -> None:
+    """Random coordinates (any float, incl. tiny and huge) and NaN masks survive exactly."""
+    rng = np.random.default_rng(seed)
+    pos = rng.normal(size=(t, 17, dims)) * 10.0 ** rng.integers(-8, 9, size=(t, 17, 1))
+    pos[rng.random((t, 17)) < 0.3] = np.nan
+    conf = rng.random((t, 17))
+    seq = PoseSequence(pos, conf, skeleton="coco_17", fps=float(rng.integers(1, 120)))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"p{fmt}"
+        save(seq, path)
+        back = load(path)
+    np.testing.assert_array_equal(back.positions, seq.positions)
+    np.testing.assert_array_equal(back.confidence, seq.confidence)
+    np.testing.assert_allclose(back.timestamps, seq.timestamps, rtol=0, atol=1e-12)
