@@ -75,6 +75,8 @@ SCORE_JOINTS: tuple[str, ...] = (
 #: An attempt shorter than this fraction of the reference is matched inside it
 #: (open-begin/open-end DTW) instead of end to end.
 SUBSEQUENCE_RATIO = 0.67
+#: A whole-sequence spatial transform is fitted on at most this many evenly spread frames.
+MAX_FIT_FRAMES = 300
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
 
@@ -368,13 +370,14 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
     pairs = np.concatenate(grid_paths)
     pairs = np.stack([to_ref[pairs[:, 0]], to_att[pairs[:, 1]]], axis=1)
     pairs = np.unique(pairs, axis=0)
-    # Each attempt frame takes the median of its matched reference frames.
-    order = np.argsort(pairs[:, 1], kind="stable")
+    # Each attempt frame takes the middle of its matched reference frames (a monotone
+    # path matches each attempt frame to a contiguous run of reference frames).
+    order = np.lexsort((pairs[:, 0], pairs[:, 1]))
     pairs = pairs[order]
     cols, starts = np.unique(pairs[:, 1], return_index=True)
-    groups = np.split(pairs[:, 0], starts[1:])
-    for c, g in zip(cols, groups, strict=True):
-        ref_index[c] = int(np.round(np.median(g)))
+    lo = np.minimum.reduceat(pairs[:, 0], starts)
+    hi = np.maximum.reduceat(pairs[:, 0], starts)
+    ref_index[cols] = np.round((lo + hi) / 2).astype(np.int64)
     if mode == "sequence":  # frames between resampled grid points
         known = np.flatnonzero(ref_index >= 0)
         ref_index = np.round(np.interp(np.arange(att.n_frames), known, ref_index[known])).astype(
@@ -413,10 +416,22 @@ def _align_onto(
     if method != "none":
         from posecoach.align import align
 
-        result = align(
-            matched, att, method=resolve_method(method, matched, att), per_frame=per_frame
-        )
-        aligned = result.aligned
+        name = resolve_method(method, matched, att)
+        usable = np.flatnonzero(matched.visible.any(axis=1) & att.visible.any(axis=1))
+        aligned = None
+        if not per_frame and len(usable) > MAX_FIT_FRAMES:
+            # One transform for a long sequence: fit it on evenly spread frames.
+            pick = usable[np.linspace(0, len(usable) - 1, MAX_FIT_FRAMES).round().astype(int)]
+            fit = align(matched.frames(pick), att.frames(pick), method=name, per_frame=False)
+            m = fit.transform.matrix
+            if m is not None and m.shape[0] == 1:
+                from posecoach.align.estimators import apply_matrix
+
+                t, k, d = matched.positions.shape
+                moved = apply_matrix(m, matched.positions.reshape(1, t * k, d))
+                aligned = matched.replace(positions=moved.reshape(t, k, d), world=None)
+        if aligned is None:
+            aligned = align(matched, att, method=name, per_frame=per_frame).aligned
     else:
         aligned = matched
     # The hips follow the person frame by frame (the camera may not be static).
