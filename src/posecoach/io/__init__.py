@@ -2,7 +2,17 @@
 
 Foreign formats are converted to :class:`~posecoach.PoseSequence` at this edge (COCO
 v=0 and OpenPose (0, 0, 0) become NaN with confidence 0). Each format lives in its own
-module and registers itself in :mod:`posecoach.io.registry`.
+module and registers itself in :mod:`posecoach.io.registry`:
+
+- ``native`` / ``native_json`` (:mod:`~posecoach.io.native`): ``.pose.npz`` / ``.pose.json``,
+  lossless;
+- ``openpose`` (:mod:`~posecoach.io.openpose`): folders of ``*_keypoints.json``;
+- ``coco`` (:mod:`~posecoach.io.coco`): COCO keypoints ground truth / results;
+- ``mediapipe_csv`` / ``mediapipe_json`` / ``mlkit_samples``
+  (:mod:`~posecoach.io.mediapipe_landmarks`);
+- ``wide_csv`` (:mod:`~posecoach.io.wide_csv`): one row per frame, ``<joint>_x`` columns;
+- ``keraal`` (:mod:`~posecoach.io.keraal`), ``mpii_json`` (:mod:`~posecoach.io.mpii`),
+  ``bvh`` (:mod:`~posecoach.io.bvh`): read-only dataset formats.
 """
 
 from __future__ import annotations
