@@ -318,7 +318,7 @@ def read_wide_csv(
     from posecoach.io.wide_csv import read_wide_csv_table
 
     p = Path(path)
-    seq, labels, groups = read_wide_csv_table(p, skeleton=skeleton)
+    seq, labels, groups = _read_without_time(p, skeleton, read_wide_csv_table)
     if labels is None:
         raise DatasetError(f"{p}: expected a 'label' column naming each row's class, got none")
     n = seq.n_frames
@@ -334,6 +334,35 @@ def read_wide_csv(
     if level == "frame":
         return PoseDataset(pos, conf, labels, groups, sk, "frame", None, seq.fps, str(p), notes)
     return _runs_to_sequences(pos, conf, labels, groups, sk, str(p), notes)
+
+
+def _read_without_time(path: Path, skeleton: str | Skeleton | None, reader: Callable) -> tuple:
+    """Read a wide CSV ignoring ``frame``/``time`` columns.
+
+    Labelled datasets are often several recordings appended, so time restarts; a dataset
+    needs no timestamps, so those columns are dropped (in a temporary copy) before parsing.
+    """
+    import csv
+    import tempfile
+
+    try:
+        with path.open(newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError):
+        return reader(path, skeleton=skeleton)  # the reader gives the clear error
+    drop = [i for i, h in enumerate(header) if h.strip().lower() in ("frame", "time")]
+    if not drop:
+        return reader(path, skeleton=skeleton)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        with path.open(newline="") as src, copy.open("w", newline="") as dst:
+            w = csv.writer(dst)
+            for row in csv.reader(src):
+                w.writerow([v for i, v in enumerate(row) if i not in drop])
+        try:
+            return reader(copy, skeleton=skeleton)
+        except InputError as exc:
+            raise DatasetError(str(exc).replace(str(copy), str(path))) from None
 
 
 def _runs_to_sequences(

@@ -79,6 +79,7 @@ def register(app: typer.Typer) -> None:
         from dataclasses import replace
 
         from posecoach.classify import AugmentSettings, cross_validate, fit_classifier, read_dataset
+        from posecoach.classify.datasets import check_trainable
         from posecoach.classify.persistence import save_classifier
         from posecoach.classify.train import default_features
 
@@ -97,6 +98,7 @@ def register(app: typer.Typer) -> None:
                 f"{dataset}: {ds.n_samples} {ds.level} samples, {len(ds.classes)} classes "
                 f"{ds.classes}, {n_groups} groups, skeleton {ds.skeleton.name}"
             )
+            check_trainable(ds.labels, str(dataset))
             aug = AugmentSettings(
                 views=views, mirror=mirror, drop=drop, label_map=_label_map(label_map), seed=seed
             )

@@ -1,0 +1,90 @@
+"""CLI: train (with CV), evaluate (table, JSON, PNG), classify, reps, label — through the runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from posecoach.classify.labeling import write_labelled_csv
+from posecoach.classify.synthetic import exercise_sequence
+from posecoach.cli.app import app
+from posecoach.io import save
+
+runner = CliRunner()
+
+
+def _labelled_csv(path, n_reps, seed, group):
+    seq, labels = exercise_sequence(n_reps, rng=np.random.default_rng(seed))
+    write_labelled_csv(seq, labels, path, group)
+    return path
+
+
+def test_train_evaluate_classify_reps_label(tmp_path):
+    import csv
+
+    parts = [_labelled_csv(tmp_path / f"p{i}.csv", 2, i, f"video{i}") for i in range(4)]
+    train = tmp_path / "train.csv"
+    rows = [list(csv.reader(p.open())) for p in parts]
+    with train.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(rows[0][0])
+        for r in rows:
+            w.writerows(r[1:])
+    model = tmp_path / "m.safetensors"
+    res = runner.invoke(
+        app, ["train", str(train), "--model", "linear", "--cv", "4", "-o", str(model)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "4-fold cross-validation, folds by group" in res.output
+    assert model.exists()
+
+    test = _labelled_csv(tmp_path / "test.csv", 3, 99, "held_out")
+    out = tmp_path / "metrics.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(test), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    metrics = json.loads(out.read_text())
+    assert metrics["accuracy"] > 0.9 and "held-out set" in metrics["split"]
+    assert {c["label"] for c in metrics["per_class"]} == {"down", "up"}
+    assert (tmp_path / "metrics.confusion.png").stat().st_size > 0
+
+    seq, _ = exercise_sequence(3, rng=np.random.default_rng(5))
+    pose = tmp_path / "attempt.pose.npz"
+    save(seq, pose)
+    res = runner.invoke(
+        app, ["classify", str(model), str(pose), "--json", str(tmp_path / "c.json")]
+    )
+    assert res.exit_code == 0, res.output
+    segs = json.loads((tmp_path / "c.json").read_text())["segments"]
+    assert [s["label"] for s in segs] == ["up", "down", "up", "down", "up", "down", "up"]
+
+    res = runner.invoke(
+        app, ["reps", str(pose), "--model", str(model), "--json", str(tmp_path / "r.json")]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "r.json").read_text())["count"] == 3
+
+    labelled = tmp_path / "mine.csv"
+    res = runner.invoke(
+        app, ["label", str(pose), "-o", str(labelled), "--segments", "0:00-0:01=up,0:01-0:02=down"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.output and labelled.read_text().startswith("frame,time,label,group")
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_text("not a model")
+    pose = tmp_path / "a.pose.npz"
+    save(exercise_sequence(1)[0], pose)
+    res = runner.invoke(app, ["classify", str(bad), str(pose)])
+    assert res.exit_code == 1
+    assert "not a posecoach model file" in res.output
+    one = tmp_path / "one.csv"
+    one.write_text("label,nose_x,nose_y\nup,1,2\nup,2,3\n")
+    res = runner.invoke(app, ["train", str(one), "-o", str(tmp_path / "x.safetensors")])
+    assert res.exit_code == 1 and "expected at least 2 classes" in res.output
+    assert not (tmp_path / "x.safetensors").exists()
+    res = runner.invoke(app, ["reps", str(pose)])
+    assert res.exit_code == 2
