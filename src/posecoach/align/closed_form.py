@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,31 @@ def _similarity_params(m: np.ndarray) -> dict[str, np.ndarray]:
     return params
 
 
+def _guard_homography(
+    m: np.ndarray, rw: np.ndarray, src: np.ndarray, dst: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replace degenerate homographies by the affine fit.
+
+    A body is not a plane: across a large change of view a homography can put the line
+    at infinity through the pose (denominators near or below zero), folding it over.
+    Frames where the smallest denominator over the fitted joints is below 30% of the
+    median get the robust affine map instead.
+    """
+    den = np.einsum("bj,bnj->bn", m[:, 2, :2], np.nan_to_num(src)) + m[:, None, 2, 2]
+    den = np.where(w > 0, den, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(den, axis=-1)
+        bad = ~(np.nanmin(den, axis=-1) > 0.3 * med) | ~(med > 0)
+    bad &= (w > 0).sum(-1) > 0
+    if bad.any():
+        ma, rwa = est.robust_fit(est.affine, src[bad], dst[bad], w[bad])
+        m = m.copy()
+        rw = rw.copy()
+        m[bad], rw[bad] = ma, rwa
+    return m, rw
+
+
 @dataclass(frozen=True)
 class _MatrixAligner:
     name: str
@@ -93,6 +119,8 @@ class _MatrixAligner:
             m, rw = est.robust_fit(estimator, src, dst, w)
         else:
             m, rw = estimator(src, dst, w), (w > 0).astype(float)
+        if self.estimator_name == "homography":
+            m, rw = _guard_homography(m, rw, src, dst, w)
         params = self.params(m)
         return (
             _apply_all(pair, m),
