@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from posecoach.pose import PoseSequence
+from posecoach.skeletons import get
 
 
 def _poses(video: Path) -> tuple[PoseSequence, str]:
@@ -110,7 +111,8 @@ def measure_render_speed(
         },
         {"start_s": duration / 3, "end_s": duration, "text": "keep your back straight"},
     ]
-    sk = att.skeleton
+    sk = get(att.skeleton)
+    conf = np.asarray(att.confidence)
     tmp = Path(tempfile.mkdtemp(prefix="posecoach-bench-render-"))
     n_frames = [0]
 
@@ -131,9 +133,9 @@ def measure_render_speed(
                 att.positions[i],
                 ref.positions[i],
                 errors[i],
-                attempt_confidence=att.confidence[i],
+                attempt_confidence=conf[i],
                 score=float(scores[i]),
-                cues=[c["text"] for c in cues],
+                cues=[str(c["text"]) for c in cues],
             )
 
     def overlay(max_side: int | None) -> Callable[[], None]:
@@ -155,7 +157,7 @@ def measure_render_speed(
         ("render_overlay max_side=960", overlay(960)),
         ("render_side_by_side", side_by_side),
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, fn in methods:
         seconds = _best(fn, repeats)
         rows.append({"method": name, "seconds": seconds})

@@ -24,6 +24,7 @@ import numpy as np
 from posecoach.errors import InputError
 from posecoach.io.atomic import atomic_path
 from posecoach.pose import PoseSequence
+from posecoach.skeletons import get
 
 __all__ = [
     "plot_score_over_time",
@@ -295,33 +296,33 @@ def plot_skeletons(
 ) -> Path:
     """Several single-frame poses overlaid on one set of axes, with a legend.
 
-    Parameters
-    ----------
-    poses
-        ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
-        (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
-    out_path
-        PNG file to write.
-    title
-        Figure title.
-    frame
-        Frame index drawn from each sequence.
-    y_down
-        Image convention: y grows downward (default), as in pixel coordinates.
+        Parameters
+        ----------
+        poses
+            ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
+            (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
+        out_path
+            PNG file to write.
+        title
+            Figure title.
+        frame
+            Frame index drawn from each sequence.
+        y_down
+            Image convention: y grows downward (default), as in pixel coordinates.
 
-    Returns
-    -------
-    Path
-        ``out_path``.
+        Returns
+        -------
+        Path
+            ``out_path``.
 
-    Example
-    -------
-    >>> import numpy as np, tempfile, os
-    >>> from posecoach.pose import PoseSequence
-    >>> a = PoseSequence(np.random.default_rng(0).uniform(0, 100, (1, 17, 2)))
-    >>> p = plot_skeletons([(a, "attempt", "green")], os.path.join(tempfile.mkdtemp(), "k.png"))
-    >>> p.exists()
-    True
+        Example
+        -------
+        >>> import numpy as np, tempfile, os
+        >>> from posecoach.pose import PoseSequence
+        >>> a = PoseSequence(np.random.default_rng(0).uniform(0, 100, (1, 17, 2)))
+        >>> p = plot_skeletons([(a, "attempt", "green")], os.path.join(tempfile.mkdtemp(), "k.png"))
+        >>> p.exists()
+        True
     """
     if not poses:
         raise InputError("expected at least one pose to plot, got none")
@@ -334,7 +335,7 @@ def plot_skeletons(
             raise InputError(f"expected frame in [0, {seq.n_frames}) for {label!r}, got {frame}")
         pts = seq.positions[frame, :, :2]
         col = _mpl_color(color)
-        for a, b in seq.skeleton.edges:
+        for a, b in get(seq.skeleton).edges:
             seg = pts[[a, b]]
             if np.isfinite(seg).all():
                 ax.plot(seg[:, 0], seg[:, 1], color=col, lw=2.2, solid_capstyle="round")

@@ -297,9 +297,7 @@ def _plots(plots: Any, outdir: Path) -> str:
 def _joints(joints: Sequence[Mapping[str, Any]], thresholds: tuple[float, float]) -> str:
     if not joints:
         return ""
-    order = sorted(
-        joints, key=lambda j: -(_num(j.get("mean_error")) if _num(j.get("mean_error")) else 0.0)
-    )
+    order = sorted(joints, key=lambda j: -(_num(j.get("mean_error")) or 0.0))
     rows = []
     for j in order:
         mean, peak = j.get("mean_error"), j.get("max_error")

@@ -36,7 +36,7 @@ from posecoach.render.annotators import (
     draw_error_legend_into,
     frame_scale,
 )
-from posecoach.skeletons import Skeleton
+from posecoach.skeletons import Skeleton, get
 
 __all__ = [
     "BACKGROUND",
@@ -315,6 +315,14 @@ def _nearest_index(timestamps: np.ndarray, time_s: float, tolerance: float) -> i
     return None if best is None else best[0]
 
 
+def _times(seq: PoseSequence) -> np.ndarray:
+    return np.asarray(seq.timestamps, dtype=np.float64)
+
+
+def _conf(seq: PoseSequence) -> np.ndarray:
+    return np.asarray(seq.confidence, dtype=np.float64)
+
+
 def _tolerance(seq: PoseSequence) -> float:
     return 1.5 / seq.fps
 
@@ -452,10 +460,12 @@ def render_overlay(
     att = _check_seq(attempt, "attempt")
     ref = _check_seq(reference, "reference")
     t, k = att.n_frames, att.n_joints
-    if ref.n_frames != t or ref.skeleton.names != att.skeleton.names:
+    sk, ref_sk = get(att.skeleton), get(ref.skeleton)
+    att_times, att_conf, ref_conf = _times(att), _conf(att), _conf(ref)
+    if ref.n_frames != t or ref_sk.names != sk.names:
         raise InputError(
             f"expected the reference frame-matched to the attempt ({t} frames, skeleton "
-            f"{att.skeleton.name!r}), got {ref.n_frames} frames, skeleton {ref.skeleton.name!r}"
+            f"{sk.name!r}), got {ref.n_frames} frames, skeleton {ref_sk.name!r}"
         )
     errors = np.asarray(joint_errors, dtype=np.float64)
     if errors.shape != (t, k):
@@ -481,7 +491,7 @@ def render_overlay(
         size = canvas.size
         fps = att.fps
         total = t
-        frames = iter(_TimedBlank(i, float(ts)) for i, ts in enumerate(att.timestamps))  # type: ignore[assignment]
+        frames = iter(_TimedBlank(i, float(ts)) for i, ts in enumerate(att_times))
     factor = _downscale_factor(size, max_side)
     if factor != 1.0:
         w, h = round(size[0] * factor), round(size[1] * factor)
@@ -490,12 +500,11 @@ def render_overlay(
     style = _style((out_size[1], out_size[0], 3), thresholds)
     blank = _blank(out_size) if video_path is None else None
     tol = _tolerance(att)
-    sk = att.skeleton
     written = 0
     with VideoWriter(out_path, fps=fps, size=out_size) as writer:
         for vf in frames:
             image = blank if blank is not None else _resize(vf.image, out_size)
-            i = _nearest_index(att.timestamps, float(vf.time), tol)
+            i = _nearest_index(att_times, float(vf.time), tol)
             if i is None:
                 rendered = draw_overlay(image, sk, None, style=style, legend=False)
             else:
@@ -505,13 +514,13 @@ def render_overlay(
                     canvas.to_pixels(att.positions[i]),
                     canvas.to_pixels(ref.positions[i]),
                     errors[i],
-                    attempt_confidence=att.confidence[i],
-                    reference_confidence=ref.confidence[i],
+                    attempt_confidence=att_conf[i],
+                    reference_confidence=ref_conf[i],
                     corrected_points=(
                         canvas.to_pixels(corrected.positions[i]) if corrected is not None else None
                     ),
                     score=float(scores[i]),
-                    cues=active_cues(cue_list, float(att.timestamps[i]))[:max_cues],
+                    cues=active_cues(cue_list, float(att_times[i]))[:max_cues],
                     thresholds=thresholds,
                     style=style,
                 )
@@ -627,8 +636,7 @@ def render_side_by_side(
         ATTEMPT_COLOR, thickness=max(1, round(3 * s)), radius=max(1, round(4 * s))
     )
     label = TextAnnotator(font_size=24, bold=True)
-    ref_blank = _blank(ref_canvas.size) if ref_cur is None else None
-    att_blank = _blank(att_canvas.size) if att_cur is None else None
+    ref_blank, att_blank = _blank(ref_canvas.size), _blank(att_canvas.size)
     n = len(pairs)
     with VideoWriter(out_path, fps=att.fps, size=(out_w, out_h)) as writer:
         for step, (i, j) in enumerate(pairs):
@@ -637,12 +645,12 @@ def render_side_by_side(
                 (int(i), ref, ref_cur, ref_canvas, ref_blank, ref_draw, labels[0]),
                 (int(j), att, att_cur, att_canvas, att_blank, att_draw, labels[1]),
             ):
-                ts = float(seq.timestamps[idx])
+                ts = float(_times(seq)[idx])
                 image = blank if cur is None else _resize(cur.at(ts), canv.size)
-                image = draw.annotate(
-                    image, canv.to_pixels(seq.positions[idx]), seq.skeleton, seq.confidence[idx]
+                image = draw.annotate(  # a copy: the cursor may hand out the same frame again
+                    image, canv.to_pixels(seq.positions[idx]), get(seq.skeleton), _conf(seq)[idx]
                 )
-                image = label.annotate(image, [name, f"{ts:5.2f} s"])
+                label.draw_into(image, [name, f"{ts:5.2f} s"])
                 panels.append(image)
             frame = np.empty((out_h, out_w, 3), np.uint8)
             frame[:] = 0
