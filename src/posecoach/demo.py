@@ -2,8 +2,11 @@
 
 Fetches the Pose2Sim sample videos (once, into the user cache), extracts the pose from
 ``single/cam01`` and from ``multi/cam03`` (two people in view; the largest is followed)
-and writes preview videos with the skeleton drawn on them into ``./demo-output/``.
-Later steps (comparison, report) extend :func:`main` by adding to :data:`STEPS`.
+and writes preview videos with the skeleton drawn on them into ``./demo-output/``; then
+compares the second take (attempt, camera 3) with the first (reference, camera 1) into
+``./demo-output/compare/`` (overlay.mp4, side_by_side.mp4, plots, report.html,
+result.json) and prints where the report is. Later steps extend :func:`main` by adding
+to :data:`STEPS`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from posecoach.errors import PoseCoachError
 
-__all__ = ["STEPS", "extract_previews", "main"]
+__all__ = ["STEPS", "compare_takes", "extract_previews", "main"]
 
 OUTDIR = Path("demo-output")
 DEMO_CLIPS = ("single/cam01", "multi/cam03")
@@ -44,9 +47,25 @@ def extract_previews(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
     return written
 
 
+def compare_takes(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
+    """Compare the second take (camera 3, a second person in front) with the first take
+    (camera 1) into ``<outdir>/compare/`` and say where the report is."""
+    from posecoach.compare import compare
+
+    result = compare(samples["single/cam01"], samples["multi/cam03"], outdir=outdir / "compare")
+    assert result.outdir is not None
+    _say(f"  score {result.score:.0f}/100 (reference single/cam01, attempt multi/cam03)")
+    for cue in result.cues[:3]:
+        _say(f"  - {cue.text}")
+    report = result.outdir / result.files["report"]
+    _say(f"  report: {report}")
+    return {"compare:report": report, "compare:result": result.outdir / "result.json"}
+
+
 # Each step takes (samples, outdir) and returns the files it wrote.
 STEPS: list[tuple[str, Callable[[dict[str, Path], Path], dict[str, Path]]]] = [
     ("extract poses and write preview videos", extract_previews),
+    ("compare the second take with the first", compare_takes),
 ]
 
 
