@@ -211,3 +211,24 @@ def test_overlay_on_real_pose2sim_video(sample_videos: dict[str, Path], tmp_path
     x, y = np.round(att.positions[k, hip, :2] * 720 / 1080).astype(int)
     assert _close(frames[k][y, x], ERROR_COLORS[0], tol=90)  # green joint dot on the hip
     assert not _close(frames[60][y, x], ERROR_COLORS[0], tol=90)  # no pose after frame 30
+
+
+def test_overlay_on_a_still_image(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "pose.png"
+    Image.fromarray(np.full((H, W, 3), 90, np.uint8)).save(image)
+    att = _seq(n=1)
+    out = render_overlay(
+        image, att, att, np.full((1, 17), 0.5), np.array([20.0]), [], tmp_path / "o.mp4"
+    )
+    info = probe_video(out)
+    assert (info.width, info.height, info.n_frames) == (W, H, 1)
+    assert _close(_frames(out)[0][70, 100], ERROR_COLORS[2])  # large error: red elbow
+
+
+def test_active_cues_accepts_objects() -> None:
+    from types import SimpleNamespace
+
+    cue = SimpleNamespace(start_s=0.0, end_s=1.0, text="straighten your back")
+    assert active_cues([cue], 0.5) == ["straighten your back"]

@@ -79,8 +79,10 @@ def score_color(score: float) -> Color:
     return (230, 40, 40)
 
 
-def active_cues(cues: Sequence[Mapping[str, Any]], time_s: float) -> list[str]:
+def active_cues(cues: Sequence[Mapping[str, Any] | Any], time_s: float) -> list[str]:
     """Texts of the cues whose ``[start_s, end_s]`` range contains ``time_s``, in order.
+
+    A cue is a mapping or an object with ``start_s``, ``end_s`` and ``text``.
 
     Example
     -------
@@ -91,10 +93,11 @@ def active_cues(cues: Sequence[Mapping[str, Any]], time_s: float) -> list[str]:
     """
     out = []
     for cue in cues:
-        start = float(cue.get("start_s", 0.0))
-        end = float(cue.get("end_s", start))
+        get_ = cue.get if isinstance(cue, Mapping) else lambda k, d=None, c=cue: getattr(c, k, d)
+        start = float(get_("start_s", 0.0))
+        end = float(get_("end_s", start))
         if start - 1e-9 <= time_s <= end + 1e-9:
-            out.append(str(cue.get("text", "")))
+            out.append(str(get_("text", "")))
     return out
 
 
