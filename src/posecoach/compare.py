@@ -684,6 +684,11 @@ def _provenance(
             "mode": match.mode,
             "joints": list(ref.skeleton.names),
             "per_frame_alignment": ref.n_frames == 1,
+            "scored_in": (
+                "3D world coordinates after a 3D similarity"
+                if ref_att.world is not None and ref.world is not None and method != "none"
+                else "attempt image coordinates after spatial alignment"
+            ),
         },
         "calibration": CALIBRATION,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
