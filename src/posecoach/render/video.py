@@ -200,7 +200,7 @@ def _cached_style(h: int, w: int, lo: float, hi: float) -> dict[str, Any]:
 
 def draw_overlay(
     frame: np.ndarray,
-    skeleton: Skeleton,
+    skeleton: Skeleton | str,
     attempt_points: np.ndarray | None,
     reference_points: np.ndarray | None = None,
     joint_errors: np.ndarray | None = None,
@@ -222,7 +222,7 @@ def draw_overlay(
     frame
         ``(H, W, 3)`` uint8 RGB image (not modified).
     skeleton
-        Skeleton of all the point sets.
+        Skeleton (or its registry name) of all the point sets.
     attempt_points, reference_points, corrected_points
         ``(K, 2)`` pixel coordinates or None (not drawn).
     joint_errors
@@ -250,6 +250,12 @@ def draw_overlay(
     >>> out[30, 30].tolist()  # a large error: red joint
     [230, 40, 40]
     """
+    skeleton = get(skeleton)
+    frame = np.asarray(frame)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise InputError(
+            f"expected an (H, W, 3) uint8 RGB frame, got shape {frame.shape} dtype {frame.dtype}"
+        )
     st = dict(style) if style is not None else _style(frame.shape, thresholds)
     out = np.array(frame, dtype=np.uint8, copy=True)  # the one copy; drawn in place below
     if reference_points is not None:
