@@ -232,3 +232,15 @@ def test_active_cues_accepts_objects() -> None:
 
     cue = SimpleNamespace(start_s=0.0, end_s=1.0, text="straighten your back")
     assert active_cues([cue], 0.5) == ["straighten your back"]
+
+
+def test_canvas_flips_y_up_world_poses() -> None:
+    pos = np.full((1, 17, 2), np.nan)
+    pos[0, 0] = [0.0, 1.8]  # nose high (y up, metres)
+    pos[0, 15] = [0.0, 0.0]  # ankle on the floor
+    up = PoseSequence(pos, skeleton="coco_17", space="world", metadata={"y_up": True})
+    px = PoseCanvas.fit([up], height=100).to_pixels(pos[0, [0, 15]])
+    assert px[0, 1] < px[1, 1]  # the nose is drawn above the ankle
+    down = up.replace(metadata={})
+    px = PoseCanvas.fit([down], height=100).to_pixels(pos[0, [0, 15]])
+    assert px[0, 1] > px[1, 1]

@@ -292,37 +292,38 @@ def plot_skeletons(
     out_path: str | Path,
     title: str = "Reference vs attempt",
     frame: int = 0,
-    y_down: bool = True,
+    y_down: bool | None = None,
 ) -> Path:
     """Several single-frame poses overlaid on one set of axes, with a legend.
 
-        Parameters
-        ----------
-        poses
-            ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
-            (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
-        out_path
-            PNG file to write.
-        title
-            Figure title.
-        frame
-            Frame index drawn from each sequence.
-        y_down
-            Image convention: y grows downward (default), as in pixel coordinates.
+    Parameters
+    ----------
+    poses
+        ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
+        (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
+    out_path
+        PNG file to write.
+    title
+        Figure title.
+    frame
+        Frame index drawn from each sequence.
+    y_down
+        Whether y grows downward (image convention). Default: True unless the first pose
+        is a ``"world"`` pose with ``metadata["y_up"]`` True (motion capture).
 
-        Returns
-        -------
-        Path
-            ``out_path``.
+    Returns
+    -------
+    Path
+        ``out_path``.
 
-        Example
-        -------
-        >>> import numpy as np, tempfile, os
-        >>> from posecoach.pose import PoseSequence
-        >>> a = PoseSequence(np.random.default_rng(0).uniform(0, 100, (1, 17, 2)))
-        >>> p = plot_skeletons([(a, "attempt", "green")], os.path.join(tempfile.mkdtemp(), "k.png"))
-        >>> p.exists()
-        True
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> from posecoach.pose import PoseSequence
+    >>> a = PoseSequence(np.random.default_rng(0).uniform(0, 100, (1, 17, 2)))
+    >>> p = plot_skeletons([(a, "attempt", "green")], os.path.join(tempfile.mkdtemp(), "k.png"))
+    >>> p.exists()
+    True
     """
     if not poses:
         raise InputError("expected at least one pose to plot, got none")
@@ -342,6 +343,9 @@ def plot_skeletons(
         ok = np.isfinite(pts).all(axis=1)
         ax.scatter(pts[ok, 0], pts[ok, 1], s=14, color=col, label=str(label), zorder=3)
     ax.set_aspect("equal", adjustable="datalim")
+    if y_down is None:
+        first = poses[0][0]
+        y_down = not (first.space == "world" and first.metadata.get("y_up") is True)
     if y_down:
         ax.invert_yaxis()
     ax.legend(loc="best", fontsize=9)

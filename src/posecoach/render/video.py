@@ -150,7 +150,8 @@ class PoseCanvas:
     def fit(cls, seqs: Sequence[PoseSequence], height: int = 720) -> PoseCanvas:
         """A canvas for poses without a video: the pose's own frame when it is in pixels
         (or normalised) with a known ``image_size``; otherwise the bounds of all joints,
-        scaled to ``height`` with an 8% margin."""
+        scaled to ``height`` with an 8% margin (y flipped for world poses whose
+        ``metadata["y_up"]`` is True)."""
         first = seqs[0]
         if first.space in ("pixel", "normalized") and first.image_size is not None:
             return cls.for_video(first.image_size, first)
@@ -165,8 +166,14 @@ class PoseCanvas:
         k = float(inner / max(span[1], span[0] * 0.3))
         width = int(np.clip(span[0] * k / 0.84, height * 0.4, height * 2.5))
         width += width % 2
-        offset = (width / 2 - (lo[0] + hi[0]) / 2 * k, height / 2 - (lo[1] + hi[1]) / 2 * k)
-        return cls((width, height), (k, k), (float(offset[0]), float(offset[1])))
+        ky = -k if _y_up(first) else k  # y-up world poses (motion capture) drawn upright
+        offset = (width / 2 - (lo[0] + hi[0]) / 2 * k, height / 2 - (lo[1] + hi[1]) / 2 * ky)
+        return cls((width, height), (k, ky), (float(offset[0]), float(offset[1])))
+
+
+def _y_up(seq: PoseSequence) -> bool:
+    """Whether the pose's y axis points up (``space="world"`` with ``metadata["y_up"]``)."""
+    return seq.space == "world" and seq.metadata.get("y_up") is True
 
 
 def _style(shape: Sequence[int], thresholds: tuple[float, float] = (0.1, 0.25)) -> dict[str, Any]:
