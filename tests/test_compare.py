@@ -230,3 +230,49 @@ def test_short_attempt_is_matched_inside_the_reference() -> None:
     result = compare(ref, part, render=False)
     assert result.score > 99
     assert abs(result.reference_index[0] - 30) <= 1 and abs(result.reference_index[-1] - 59) <= 1
+
+
+def test_render_writes_every_output_and_h264_videos(tmp_path: Path) -> None:
+    from posecoach.video import probe_video
+
+    ref = squat(_phase(30))
+    att = squat(_phase(36), left_knee_offset=35.0)
+    out = tmp_path / "res"
+    result = compare(ref, att, outdir=out, render=True)
+    files = result.files
+    for name in (files["overlay"], files["side_by_side"], files["report"], "result.json"):
+        assert (out / name).stat().st_size > 0
+    for png in files["plots"].values():
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    info = probe_video(out / "overlay.mp4")
+    assert info.codec == "h264" and info.n_frames == 36
+    html = (out / "report.html").read_text()
+    assert "left knee" in html and "http://" not in html and "https://" not in html
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+
+
+def test_real_plank_correct_window_scores_above_faulty_windows() -> None:
+    from conftest import require_shared
+    from posecoach.io.mediapipe_landmarks import read_exercise_correction_csv
+
+    folder = require_shared("exercise_correction_mediapipe/core/plank_model")
+    ref, _ = read_exercise_correction_csv(folder / "kaggle.csv")
+    seq, labels = read_exercise_correction_csv(folder / "test.csv")
+    # The file starts with runs of 40 correct, 41 low-back and 33 high-back frames.
+    assert labels[0] == "C" and labels[45] == "L" and labels[90] == "H"
+    good = compare(ref, seq.frames(slice(5, 35)), render=False).score
+    low = compare(ref, seq.frames(slice(45, 75)), render=False).score
+    high = compare(ref, seq.frames(slice(85, 110)), render=False).score
+    assert good > 85 and good > low + 10 and good > high + 10
+
+
+@pytest.mark.slow
+def test_pose2sim_other_camera_scores_far_above_other_movement(sample_videos) -> None:
+    same = compare(sample_videos["single/cam01"], sample_videos["single/cam01"], render=False)
+    assert same.score == pytest.approx(100.0)
+    other_view = compare(sample_videos["single/cam01"], sample_videos["single/cam03"], render=False)
+    assert other_view.info["provenance"]["aligner"] == "view3d"
+    # The same instant seen by cameras 1 and 3: DTW stays near the diagonal.
+    idx = other_view.reference_index
+    assert np.median(np.abs(idx - np.arange(len(idx)))) <= 3
+    assert other_view.score > 55
