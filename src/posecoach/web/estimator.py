@@ -45,10 +45,6 @@ class LiveEstimator:
                 static_image_mode=static, model_complexity=1, min_detection_confidence=0.5
             )
 
-    def warm_up(self) -> None:
-        """Run the model once on a blank image: its first call builds the graph (seconds)."""
-        self.process(np.zeros((64, 64, 3), np.uint8), 0.0)
-
     def process(self, rgb: np.ndarray, time_s: float) -> FramePose | None:
         """Landmarks of the person in ``rgb`` or None when nobody is found."""
         if self._stream is not None:

@@ -76,7 +76,6 @@ async def serve_live(
         else:
             info["warning"] = "this reference's skeleton is not extracted yet: no ghost or cues"
     estimator = await run_in_threadpool(LiveEstimator)
-    await run_in_threadpool(estimator.warm_up)  # so the first real frame is not seconds late
     coach = LiveCoach(reference)
     info["edges"] = [list(e) for e in get("blazepose_33").edges]
     await websocket.send_json(info)
