@@ -219,3 +219,13 @@ def test_provenance_and_space(rng):
     assert res.aligned.provenance[-1]["params"]["method"] == "similarity"
     assert res.aligned.image_size == (640, 480)
     assert res.transform.to_dict()["method"] == "similarity"
+
+
+def test_default_method_is_the_benchmark_winner(rng):
+    flat = seq(moving_pose(rng, 2))
+    assert align(flat, flat).method == "learned"
+    world = np.concatenate([flat.positions, rng.normal(size=(2, 17, 1)) * 30], axis=-1)
+    with3d = flat.replace(world=world)  # an orthographic camera looking along z
+    res = align(with3d, with3d)
+    assert res.method == "view3d"
+    assert np.allclose(res.aligned.positions, with3d.positions, atol=1e-6)

@@ -17,7 +17,13 @@ Example
 True
 """
 
-from posecoach.align.api import DEFAULT_METHOD, align, residuals
+from posecoach.align.api import (
+    DEFAULT_METHOD,
+    DEFAULT_METHOD_3D,
+    align,
+    default_method,
+    residuals,
+)
 from posecoach.align.base import (
     AlignmentError,
     AlignmentQuality,
@@ -34,6 +40,8 @@ __all__ = [
     "align",
     "residuals",
     "DEFAULT_METHOD",
+    "DEFAULT_METHOD_3D",
+    "default_method",
     "AlignmentError",
     "AlignmentQuality",
     "AlignmentResult",

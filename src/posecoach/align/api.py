@@ -19,10 +19,36 @@ from posecoach.align.base import (
 )
 from posecoach.pose import PoseSequence
 
-__all__ = ["align", "DEFAULT_METHOD", "residuals"]
+__all__ = ["align", "DEFAULT_METHOD", "DEFAULT_METHOD_3D", "default_method", "residuals"]
 
-#: The aligner used when ``method=None``: the winner of ``bench/align.py``.
-DEFAULT_METHOD = "similarity"
+#: The 2D aligner used when ``method=None`` and a pose lacks 3D: the 2D winner of
+#: ``bench/align.py`` (lowest residual on held-out projected motion capture and the most
+#: planted error kept among the per-frame 2D aligners).
+DEFAULT_METHOD = "learned"
+#: The aligner used when ``method=None`` and both poses have 3D (world landmarks or
+#: metric 3D positions): the overall winner of ``bench/align.py``.
+DEFAULT_METHOD_3D = "view3d"
+
+
+def default_method(attempt: PoseSequence, reference: PoseSequence) -> str:
+    """The benchmark winner for this pair: ``view3d`` when both poses have 3D, else
+    :data:`DEFAULT_METHOD`.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> flat = PoseSequence(np.zeros((1, 17, 2)), skeleton="coco_17")
+    >>> default_method(flat, flat)
+    'learned'
+    >>> default_method(flat.replace(world=np.zeros((1, 17, 3))),
+    ...                flat.replace(world=np.zeros((1, 17, 3))))
+    'view3d'
+    """
+
+    def has_3d(seq: PoseSequence) -> bool:
+        return seq.world is not None or (seq.dims == 3 and seq.space == "world")
+
+    return DEFAULT_METHOD_3D if has_3d(attempt) and has_3d(reference) else DEFAULT_METHOD
 
 
 def residuals(aligned: np.ndarray, pair: Pair) -> np.ndarray:
@@ -72,8 +98,9 @@ def align(
         Poses to align; one-frame sequences are single poses (a one-frame reference is
         used for every attempt frame). Different skeletons are paired by joint name.
     method
-        Aligner name (see :func:`posecoach.align.available_aligners`); ``None`` uses
-        :data:`DEFAULT_METHOD`, the benchmark winner.
+        Aligner name (see :func:`posecoach.align.available_aligners`); ``None`` picks
+        the benchmark winner (:func:`default_method`): ``view3d`` when both poses have
+        3D, else ``learned``.
     per_frame
         One transform per frame (``True``) or one for the whole sequence (``False``,
         right for a fixed camera: it keeps errors a per-frame fit would absorb).
@@ -106,7 +133,7 @@ def align(
     >>> round(res.quality.mean_residual, 9), res.transform.params["scale"].round(3).tolist()
     (0.0, [0.5, 0.5, 0.5])
     """
-    name = method or DEFAULT_METHOD
+    name = method or default_method(attempt, reference)
     aligner = get_aligner(name)
     pair = pair_poses(attempt, reference, min_confidence=min_confidence)
     need = max(int(min_joints or 0), aligner.min_joints)
