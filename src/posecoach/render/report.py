@@ -33,6 +33,7 @@ __all__ = [
     "format_time",
     "report_body",
     "report_html",
+    "rebuild_report",
     "write_report",
 ]
 
@@ -485,3 +486,32 @@ def write_report(result: Mapping[str, Any], outdir: str | Path) -> Path:
     with atomic_path(target, suffix=".html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return target
+
+
+def rebuild_report(outdir: str | Path) -> Path:
+    """Rewrite ``outdir/report.html`` from the ``result.json`` of a compare output folder.
+
+    Raises
+    ------
+    InputError
+        ``outdir`` has no ``result.json`` or it is not a JSON object.
+
+    Example
+    -------
+    >>> import json, pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "result.json").write_text(json.dumps({"score": 64}))
+    >>> ">64<" in rebuild_report(d).read_text()
+    True
+    """
+    out = Path(outdir)
+    path = out / "result.json"
+    if not path.is_file():
+        raise InputError(f"{path}: expected the result.json of a compare output folder, got none")
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: expected JSON, got unreadable data ({exc})") from None
+    if not isinstance(result, dict):
+        raise InputError(f"{path}: expected a JSON object, got {type(result).__name__}")
+    return write_report(result, out)
