@@ -69,6 +69,35 @@ class FrameLabels:
         }
 
 
+def fill_short_gaps(positions: np.ndarray, max_gap: int) -> np.ndarray:
+    """Linearly interpolate each joint's NaN runs of at most ``max_gap`` frames in time.
+
+    Runs touching the start or end, and longer runs, stay NaN.
+
+    Example
+    -------
+    >>> p = np.array([0.0, np.nan, 2.0, np.nan, np.nan, np.nan, 6.0]).reshape(7, 1, 1)
+    >>> fill_short_gaps(p, 2).ravel().tolist()
+    [0.0, 1.0, 2.0, nan, nan, nan, 6.0]
+    """
+    pos = np.array(positions, dtype=np.float64, copy=True)
+    if max_gap < 1 or len(pos) < 3:
+        return pos
+    missing = ~np.isfinite(pos).all(axis=-1)  # (T, K)
+    t = np.arange(len(pos))
+    for k in np.flatnonzero(missing.any(axis=0) & ~missing.all(axis=0)):
+        miss = missing[:, k]
+        edges = np.diff(np.r_[0, miss.astype(int), 0])
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        ok = ~miss
+        for a, b in zip(starts, ends, strict=True):
+            if a == 0 or b == len(pos) or b - a > max_gap:
+                continue
+            for d in range(pos.shape[-1]):
+                pos[a:b, k, d] = np.interp(t[a:b], t[ok], pos[ok, k, d])
+    return pos
+
+
 def smooth_probabilities(probs: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
     """Centred moving average of ``(T, C)`` probabilities over ``window_s`` seconds.
 
@@ -211,14 +240,19 @@ class Classifier:
         """Label of each sample."""
         return [self.classes[i] for i in self.predict_proba(samples, skeleton).argmax(1)]
 
-    def frame_probabilities(self, seq: PoseSequence) -> np.ndarray:
-        """``(T, C)`` unsmoothed per-frame probabilities of a frame-level model."""
+    def frame_probabilities(self, seq: PoseSequence, max_gap_s: float = 0.5) -> np.ndarray:
+        """``(T, C)`` unsmoothed per-frame probabilities of a frame-level model.
+
+        Joints missing for at most ``max_gap_s`` seconds are interpolated in time first;
+        longer gaps stay missing (imputed + masked by the features).
+        """
         if self.level != "frame":
             raise InputError(
                 f"this {self.task!r} model classifies whole sequences, not frames; "
                 "use classify_sequence"
             )
-        feats = self.frame_features(seq.positions, seq.skeleton)
+        pos = fill_short_gaps(seq.positions, round(max_gap_s * seq.fps))
+        feats = self.frame_features(pos, seq.skeleton)
         return self.model.predict_proba(feats)
 
     def classify(self, seq: PoseSequence, *, smooth_s: float = 0.3) -> FrameLabels:

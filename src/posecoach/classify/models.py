@@ -131,16 +131,19 @@ class KnnModel(Model):
         self.n_classes = n_classes
         return self
 
-    def predict_proba(self, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        from scipy.spatial.distance import cdist
+
         x = np.asarray(x, dtype=np.float64)
         n_train = len(self.x)
         top_n = min(self.top_n, n_train)
         top_k = min(self.top_k, top_n)
         out = np.zeros((len(x), self.n_classes))
+        batch = 2048
         for a in range(0, len(x), batch):
-            diff = np.abs(x[a : a + batch, None, :] - self.x[None])  # (b, n, F)
-            max_d = diff.max(axis=2)
-            mean_d = diff.mean(axis=2)
+            q = x[a : a + batch]
+            max_d = cdist(q, self.x, "chebyshev")  # largest per-coordinate distance
+            mean_d = cdist(q, self.x, "cityblock") / self.x.shape[1]  # mean distance
             cand = np.argpartition(max_d, top_n - 1, axis=1)[:, :top_n]
             cand_mean = np.take_along_axis(mean_d, cand, axis=1)
             order = np.argsort(cand_mean, axis=1, kind="stable")[:, :top_k]
