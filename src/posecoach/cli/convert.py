@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         """Convert a pose file between formats (and optionally skeletons)."""
         from posecoach.io import load_all, save
         from posecoach.skeletons import convert as convert_skeleton
+        from posecoach.skeletons import get
 
         with user_errors():
             people = load_all(input, input_format)
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
             save(seq, output, format)
             typer.echo(
                 f"wrote {output} ({seq.n_frames} frames, {seq.n_joints} joints, "
-                f"{seq.skeleton.name})"
+                f"{get(seq.skeleton).name})"
             )
 
     @app.command("formats")

@@ -228,7 +228,7 @@ def write_coco(seq: PoseSequence, path: str | Path, *, style: str = "results") -
         ids = list(range(t))
     records: list[dict[str, Any]] = []
     for i in range(t):
-        pos, conf = seq.positions[i], seq.confidence[i]
+        pos, conf = seq.positions[i], np.asarray(seq.confidence)[i]
         present = np.isfinite(pos).all(axis=1)
         if style == "results":
             score = meta.get("score") if t == 1 and "score" in meta else None

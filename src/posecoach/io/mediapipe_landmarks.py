@@ -176,9 +176,9 @@ def write_mediapipe_csv(seq: PoseSequence, path: str | Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    cells = joint_cells(seq.positions, seq.confidence)
+    cells = joint_cells(seq.positions, np.asarray(seq.confidence))
     for i in range(seq.n_frames):
-        row = [str(i), repr(float(seq.timestamps[i]))]
+        row = [str(i), repr(float(np.asarray(seq.timestamps)[i]))]
         if has_labels:
             row.append(str(labels[i]))  # type: ignore[index]
         writer.writerow(row + cells[i])
@@ -323,8 +323,8 @@ def write_mediapipe_json(seq: PoseSequence, path: str | Path) -> None:
     for i in range(seq.n_frames):
         frame: dict[str, Any] = {
             "frame": i,
-            "time": float(seq.timestamps[i]),
-            "landmarks": _landmark_dicts(pos[i], seq.confidence[i]),
+            "time": float(np.asarray(seq.timestamps)[i]),
+            "landmarks": _landmark_dicts(pos[i], np.asarray(seq.confidence)[i]),
         }
         if seq.world is not None:
             frame["world_landmarks"] = _landmark_dicts(seq.world[i], None)

@@ -70,7 +70,7 @@ def _header(seq: PoseSequence) -> dict[str, Any]:
     return {
         "format": FORMAT_TAG,
         "version": FORMAT_VERSION,
-        "skeleton": skeleton_to_dict(seq.skeleton),
+        "skeleton": skeleton_to_dict(get(seq.skeleton)),
         "fps": seq.fps,
         "space": seq.space,
         "image_size": list(seq.image_size) if seq.image_size else None,
@@ -119,8 +119,8 @@ def write_npz(seq: PoseSequence, path: str | Path) -> None:
     arrays: dict[str, np.ndarray] = {
         "header": np.array(json.dumps(_header(seq), allow_nan=True)),
         "positions": seq.positions,
-        "confidence": seq.confidence,
-        "timestamps": seq.timestamps,
+        "confidence": np.asarray(seq.confidence),
+        "timestamps": np.asarray(seq.timestamps),
     }
     if seq.world is not None:
         arrays["world"] = seq.world
@@ -197,8 +197,8 @@ def write_json(seq: PoseSequence, path: str | Path) -> None:
     """
     data = _header(seq)
     data["positions"] = nan_to_none(seq.positions)
-    data["confidence"] = seq.confidence.tolist()
-    data["timestamps"] = seq.timestamps.tolist()
+    data["confidence"] = np.asarray(seq.confidence).tolist()
+    data["timestamps"] = np.asarray(seq.timestamps).tolist()
     data["world"] = None if seq.world is None else nan_to_none(seq.world)
     try:
         text = json.dumps(data, allow_nan=False)

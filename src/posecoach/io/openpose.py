@@ -244,7 +244,7 @@ def _frame_numbers(seq: PoseSequence) -> list[int]:
     given = seq.metadata.get("frame_indices")
     if isinstance(given, list) and len(given) == seq.n_frames:
         return [int(i) for i in given]
-    guess = np.rint(seq.timestamps * seq.fps).astype(int)
+    guess = np.rint(np.asarray(seq.timestamps) * seq.fps).astype(int)
     if (guess >= 0).all() and (np.diff(guess) > 0).all():
         return guess.tolist()
     return list(range(seq.n_frames))
@@ -283,15 +283,16 @@ def write_openpose(
     'op_000000000000_keypoints.json'
     """
     p = Path(path)
-    if seq.skeleton.name not in _WRITABLE:
+    if get(seq.skeleton).name not in _WRITABLE:
         seq = seq.convert("openpose_body_25")
     frames = _frame_numbers(seq)
+    conf = np.asarray(seq.confidence)
     if p.name.endswith("_keypoints.json"):
         if seq.n_frames != 1:
             raise FormatError(
                 f"{p}: expected a folder for a {seq.n_frames}-frame sequence, got a file name"
             )
-        text = _frame_json(seq.positions[0], seq.confidence[0], person_id)
+        text = _frame_json(seq.positions[0], conf[0], person_id)
         with atomic_path(p) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return
@@ -302,7 +303,7 @@ def write_openpose(
         tmp.unlink()
         tmp.mkdir()
         for i, frame in enumerate(frames):
-            text = _frame_json(seq.positions[i], seq.confidence[i], person_id)
+            text = _frame_json(seq.positions[i], conf[i], person_id)
             (tmp / f"{stem}_{frame:012d}_keypoints.json").write_text(text, encoding="utf-8")
         if p.is_dir():
             os.rmdir(p)  # empty, checked above; os.replace cannot replace a folder

@@ -209,7 +209,7 @@ def write_wide_csv(seq: PoseSequence, path: str | Path) -> None:
     ]
     header = ["frame", "time"] + [c for c, _ in extra]
     axes = "xyz"[: seq.dims]
-    for name in seq.skeleton.names:
+    for name in get(seq.skeleton).names:
         header += [f"{name}_{a}" for a in axes] + [f"{name}_confidence"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -217,9 +217,9 @@ def write_wide_csv(seq: PoseSequence, path: str | Path) -> None:
     frames = meta.get("frame_indices")
     if not (isinstance(frames, list) and len(frames) == seq.n_frames):
         frames = list(range(seq.n_frames))
-    cells = joint_cells(seq.positions, seq.confidence)
+    cells = joint_cells(seq.positions, np.asarray(seq.confidence))
     for i in range(seq.n_frames):
-        row = [str(frames[i]), repr(float(seq.timestamps[i]))]
+        row = [str(frames[i]), repr(float(np.asarray(seq.timestamps)[i]))]
         row += [str(values[i]) for _, values in extra]
         writer.writerow(row + cells[i])
     with atomic_path(path) as tmp:
