@@ -89,8 +89,10 @@ def components(reference, attempt) -> dict[str, np.ndarray]:
     return {
         "pos_mean": (w * e).sum(axis=1) / tot,
         "pos_rms": np.sqrt((w * e**2).sum(axis=1) / tot),
+        "pos_max": np.where(w > 0, e, 0.0).max(axis=1),
         "ang_mean": a0.sum(axis=1) / na,
         "ang_rms": np.sqrt((a0**2).sum(axis=1) / na),
+        "ang_max": a0.max(axis=1),
     }
 
 
@@ -106,6 +108,9 @@ DEFINITIONS: dict[str, tuple[str, float | None]] = {
     "rms, 30°/torso": ("rms", 30.0),
     "rms, 60°/torso": ("rms", 60.0),
     "rms, 120°/torso": ("rms", 120.0),
+    "max, 60°/torso": ("max", 60.0),
+    "max, 120°/torso": ("max", 120.0),
+    "max, 240°/torso": ("max", 240.0),
 }
 
 
@@ -189,6 +194,26 @@ def pose2sim_items() -> list[tuple[dict[str, np.ndarray], str]]:
         return []
 
 
+def kinect_table() -> None:
+    """Keraal Kinect: reference repetitions against each other and against the trials
+    (scored with the constants currently in score.py)."""
+    from posecoach.compare import compare
+    from posecoach.io.keraal import read_keraal
+
+    base = SHARED / "keraal_rehab_sample"
+    paths = sorted((base / "evaluation_mouvements_gmm_matlab" / "data").glob("*/*.txt"))
+    if not paths:
+        return
+    refs = {f"{p.parent.name[:6]}/{p.stem[-1]}": read_keraal(p) for p in paths}
+    trials = {p.stem.split("-")[2]: read_keraal(p) for p in sorted(KERAAL.glob("G3-Kinect-*.txt"))}
+    names = list(refs)
+    print("\nKeraal Kinect 3D, score of row (attempt) against column (reference repetition):")
+    print(f"{'':<10}" + "".join(f"{n:>10}" for n in names))
+    for label, seq in [*refs.items(), *(("trial " + k, v) for k, v in trials.items())]:
+        row = [compare(refs[n], seq, render=False).score for n in names]
+        print(f"{label:<10}" + "".join(f"{x:>10.0f}" for x in row))
+
+
 def main() -> int:
     if not EXERCISES.exists():
         print(f"shared data not found at {SHARED}; nothing to calibrate")
@@ -270,6 +295,7 @@ def main() -> int:
                 f"  {key:<14} distance {distance(c, agg, per_deg):.3f}  "
                 f"score {float(to_score(distance(c, agg, per_deg))):.0f}"
             )
+    kinect_table()
     print("\nconstants for src/posecoach/score.py:")
     print(f"AGGREGATE = {agg!r}")
     print(f"ANGLE_DEG_PER_TORSO = {per_deg}")
