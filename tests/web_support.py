@@ -123,11 +123,15 @@ def free_port() -> int:
 class ServerProcess:
     """``posecoach serve`` in a child process on a loopback port (start, kill, restart)."""
 
-    def __init__(self, data_dir: Path, *args: str, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *args: str, port: int | None = None, token: str | None = None
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.args = args
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "--certfile" in args else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.proc: Any = None
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
@@ -137,6 +141,7 @@ class ServerProcess:
 
         import httpx
 
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "posecoach", "serve", "--port", str(self.port),
@@ -148,7 +153,8 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}; see {log.name}")
             try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                r = httpx.get(self.url + "/health", headers=self.headers, timeout=1, verify=False)
+                if r.status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
                 workers=workers,
                 render=render,
                 job_processes=True,
+                tls=certfile is not None,
             )
             uvicorn = require("uvicorn", "web")
             scheme = "https" if certfile else "http"

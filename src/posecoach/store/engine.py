@@ -45,7 +45,7 @@ def create_engine(url: str) -> Any:
     ...     c.exec_driver_sql("PRAGMA foreign_keys").scalar()
     1
     """
-    sa = require("sqlalchemy", "web")
+    sa: Any = require("sqlalchemy", "web")
     from sqlalchemy import event
 
     if url.startswith("sqlite"):

@@ -251,7 +251,7 @@ def create_app(settings: Settings) -> Any:
 
     @app.post("/api/compare", status_code=202)
     def start_compare(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        ids = {}
+        ids: dict[str, Any] = {}
         for key in ("reference_id", "attempt_id", "person_id"):
             value = body.get(key)
             if value is None and key != "person_id":
@@ -261,7 +261,12 @@ def create_app(settings: Settings) -> Any:
             ids[key] = value
         if ids["person_id"] is None:
             ids["person_id"] = store().get_attempt(ids["attempt_id"])["person_id"]
-        job = store().add_job("compare", **ids)
+        job = store().add_job(
+            "compare",
+            reference_id=ids["reference_id"],
+            attempt_id=ids["attempt_id"],
+            person_id=ids["person_id"],
+        )
         state["runner"].notify()
         return job
 
@@ -302,7 +307,7 @@ def create_app(settings: Settings) -> Any:
     if settings.token:
         from posecoach.web.auth import TokenMiddleware
 
-        app.add_middleware(TokenMiddleware, token=settings.token)
+        app.add_middleware(TokenMiddleware, token=settings.token, secure_cookie=settings.tls)
     _ = asyncio  # the live socket module uses it
     return app
 
@@ -326,6 +331,7 @@ def _pose_json(path: Path) -> dict[str, Any]:
     import numpy as np
 
     from posecoach.io import load
+    from posecoach.skeletons import get
     from posecoach.web.live import points_json
 
     seq = load(path)
@@ -334,8 +340,8 @@ def _pose_json(path: Path) -> dict[str, Any]:
     frames = [points_json(fp, fc) for fp, fc in zip(pos, conf, strict=True)]
     return {
         "fps": float(seq.fps),
-        "times": [round(float(t), 4) for t in seq.timestamps],
+        "times": [round(float(t), 4) for t in np.asarray(seq.timestamps)],
         "image_size": list(seq.image_size) if seq.image_size else None,
-        "edges": [list(e) for e in seq.skeleton.edges],
+        "edges": [list(e) for e in get(seq.skeleton).edges],
         "frames": frames,
     }

@@ -75,6 +75,7 @@ class Settings:
     check_person: bool = True
     render: bool = True
     job_processes: bool = False
+    tls: bool = False  # served over HTTPS: the token cookie gets the Secure flag
     compare_fn: Callable[..., Any] | None = None
     extract_fn: Callable[..., Any] | None = None
     person_check: Callable[[Path, int], bool] | None = None

@@ -40,7 +40,7 @@ class LiveEstimator:
         if self._stream is None:
             from posecoach.errors import require
 
-            mp = require("mediapipe", "extract")
+            mp: Any = require("mediapipe", "extract")
             self._mp = mp.solutions.pose.Pose(
                 static_image_mode=static, model_complexity=1, min_detection_confidence=0.5
             )
