@@ -1,7 +1,9 @@
 """Memory of pose extraction on long 1080p video: does it stream?
 
 Builds portrait 1080x1920 30 fps videos of 0.5, 1 and 2 minutes by looping the Pose2Sim
-demo clip ``single/cam01`` (every second frame, so the loop is 30 fps) into /tmp, then runs
+demo clip ``single/cam01`` (every second frame, so the loop is 30 fps; encoded once as a
+single GOP whose packets are then remuxed end to end, so making even a 10-minute video takes
+seconds) into /tmp, then runs
 ``posecoach.extract`` on each in a fresh child process, sampling the resident set size
 (VmRSS) every 150 frames and reporting the peak (ru_maxrss). A 10-minute video would take
 ~40 min of CPU on this shared machine, so the claim "peak < 1 GB and flat in video length"
@@ -32,34 +34,60 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def make_video(minutes: float) -> Path:
-    """Loop single/cam01 (every 2nd frame -> 30 fps) for ``minutes`` into /tmp."""
+def _loop_clip() -> Path:
+    """single/cam01 at 30 fps (every 2nd frame), forwards then backwards, one GOP."""
     import av
 
     from posecoach.sample_data import fetch
     from posecoach.video import read_video
 
-    out = WORK / f"loop_{minutes:g}min_1080x1920.mp4"
+    out = WORK / "loop_unit.mp4"
     if out.exists():
         return out
     WORK.mkdir(parents=True, exist_ok=True)
     clip = [f.image for f in read_video(fetch()["single/cam01"]) if f.index % 2 == 0]
-    n = round(minutes * 60 * 30)
-    tmp = out.with_suffix(".part.mp4")
-    with av.open(str(tmp), "w") as c:
+    frames = clip + clip[-2:0:-1]  # smooth loop
+    with av.open(str(out), "w") as c:
         s = c.add_stream("libx264", rate=30)
         s.width, s.height, s.pix_fmt = 1080, 1920, "yuv420p"
-        s.options = {"preset": "ultrafast", "crf": "28"}
+        s.options = {"preset": "ultrafast", "crf": "28", "bf": "0", "g": str(len(frames))}
         s.codec_context.time_base = Fraction(1, 30)
-        for i in range(n):
-            # play the clip forwards then backwards so the motion loops smoothly
-            k = i % (2 * len(clip) - 2)
-            frame = av.VideoFrame.from_ndarray(clip[k if k < len(clip) else 2 * len(clip) - 2 - k])
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image)
             frame.pts = i
             for p in s.encode(frame):
                 c.mux(p)
         for p in s.encode():
             c.mux(p)
+    return out
+
+
+def make_video(minutes: float) -> Path:
+    """A ``minutes`` long 1080x1920 30 fps video: the loop's packets remuxed end to end."""
+    import av
+
+    out = WORK / f"loop_{minutes:g}min_1080x1920.mp4"
+    if out.exists():
+        return out
+    unit = _loop_clip()
+    with av.open(str(unit)) as src:
+        stream = src.streams.video[0]
+        packets = [p for p in src.demux(stream) if p.size]
+        tb = stream.time_base
+        step = round(Fraction(1, 30) / tb)
+        n_loops = -(-round(minutes * 60 * 30) // len(packets))
+        tmp = out.with_suffix(".part.mp4")
+        with av.open(str(tmp), "w") as dst:
+            ostream = dst.add_stream_from_template(stream)
+            for k in range(n_loops):
+                shift = k * len(packets) * step
+                for p in packets:
+                    q = av.Packet(bytes(p))
+                    q.pts, q.dts = p.pts + shift, (p.dts if p.dts is not None else p.pts) + shift
+                    q.time_base = tb
+                    q.is_keyframe = p.is_keyframe
+                    q.stream = ostream
+                    dst.mux(q)
     tmp.rename(out)
     return out
 
