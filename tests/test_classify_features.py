@@ -60,3 +60,15 @@ def test_angles_are_knee_angles():
     knee = feature_names(COCO_17, s).index("angle_left_knee")
     assert round(f[0, knee] * 180) == 180  # standing: straight knee
     assert round(f[1, knee] * 180) == 180 - 120  # bottom: shank +35°, thigh -85° from up
+
+
+def test_aligned_block_removes_rotation_scale_and_position():
+    p = _poses()
+    a = np.radians(40)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    q = 0.3 * p @ rot.T + [100.0, -20.0]
+    s = FeatureSettings(blocks=("aligned",))
+    np.testing.assert_allclose(
+        frame_features(p, COCO_17, s), frame_features(q, COCO_17, s), atol=1e-6
+    )
+    assert not np.allclose(frame_features(p[:1], COCO_17, s), frame_features(p[-1:], COCO_17, s))

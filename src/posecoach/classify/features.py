@@ -36,9 +36,10 @@ __all__ = [
     "frame_features",
     "feature_names",
     "sequence_summary",
+    "aligned_embedding",
 ]
 
-BLOCKS = ("coords", "angles", "distances", "mask")
+BLOCKS = ("coords", "angles", "distances", "mask", "aligned")
 
 #: Joint angles used as features: (a, b, c) = angle at b.
 ANGLE_TRIPLES: tuple[tuple[str, str, str], ...] = (
@@ -92,7 +93,8 @@ class FeatureSettings:
     joints
         Feature joints by name; default the COCO-17 joints.
     blocks
-        Any of ``"coords"``, ``"angles"``, ``"distances"``, ``"mask"``.
+        Any of ``"coords"``, ``"angles"``, ``"distances"``, ``"mask"``, ``"aligned"``
+        (joints after a per-frame similarity alignment by :mod:`posecoach.align`).
     rotate
         Rotate each pose so the torso points up (in-plane rotation invariance).
     use_z
@@ -234,7 +236,52 @@ def frame_features(
         parts.append(np.nan_to_num(np.linalg.norm(diff, axis=-1), nan=0.0))
     if "mask" in settings.blocks:
         parts.append(missing.astype(np.float64))
+    if "aligned" in settings.blocks:
+        parts.append(aligned_embedding(pos[..., :2], skeleton, joints))
     return np.concatenate(parts, axis=1)
+
+
+def aligned_embedding(
+    positions: np.ndarray, skeleton: Skeleton, joints: Sequence[str]
+) -> np.ndarray:
+    """``(N, 2J)`` joints after a per-frame similarity alignment onto a canonical pose.
+
+    Uses :func:`posecoach.align.align` (method ``"similarity"``: rotation, scale and
+    translation fitted on the confident joints, reflection forbidden) onto the standing
+    stick figure of :mod:`posecoach.classify.synthetic`, so in-plane rotation is removed
+    by the aligner rather than by the torso axis alone. Frames the aligner cannot fit
+    (fewer than its minimum joints) give zeros.
+
+    Example
+    -------
+    >>> from posecoach.classify.synthetic import stick_figure
+    >>> p = stick_figure(np.array([0.0]))
+    >>> e = aligned_embedding(p, COCO_17, COCO_17.names)
+    >>> bool(np.allclose(e, aligned_embedding(p * 0.5 + 9, COCO_17, COCO_17.names)))
+    True
+    """
+    import warnings
+
+    from posecoach.align import AlignmentError, align
+    from posecoach.classify.synthetic import stick_figure
+    from posecoach.pose import PoseSequence
+
+    names = tuple(joints)
+    sub = Skeleton("classify_features", names)
+    canon_full = stick_figure(0.0)[0]
+    canon = _pick(canon_full[None], COCO_17, names, 2)[0]
+    hip = joint_xyz(canon_full, COCO_17, "mid_hip")
+    unit = float(np.linalg.norm(joint_xyz(canon_full, COCO_17, "thorax") - hip))
+    att = PoseSequence(_pick(positions, skeleton, names, 2), skeleton=sub)
+    ref = PoseSequence(canon[None], skeleton=sub)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = align(att, ref, "similarity", per_frame=True)
+    except AlignmentError:
+        return np.zeros((len(positions), 2 * len(names)))
+    out = (res.aligned.positions - hip) / unit
+    return np.nan_to_num(out, nan=0.0).reshape(len(positions), -1)
 
 
 def feature_names(skeleton: Skeleton, settings: FeatureSettings, dims: int = 2) -> list[str]:
@@ -262,6 +309,8 @@ def feature_names(skeleton: Skeleton, settings: FeatureSettings, dims: int = 2) 
         names += [f"dist_{joints[a]}_{joints[b]}" for a, b in zip(*iu, strict=True)]
     if "mask" in settings.blocks:
         names += [f"{jn}_missing" for jn in joints]
+    if "aligned" in settings.blocks:
+        names += [f"{jn}_aligned_{a}" for jn in joints for a in "xy"]
     return names
 
 

@@ -72,6 +72,11 @@ def register(app: typer.Typer) -> None:
         rotate: bool = typer.Option(
             False, "--rotate", help="Features invariant to in-plane rotation."
         ),
+        blocks_opt: str | None = typer.Option(
+            None,
+            "--features",
+            help="Feature blocks: coords,angles,distances,mask,aligned (default per model).",
+        ),
         seed: int = typer.Option(0, "--seed"),
         json_path: Path | None = typer.Option(None, "--json", help="Write the CV metrics as JSON."),
     ) -> None:
@@ -103,6 +108,8 @@ def register(app: typer.Typer) -> None:
                 views=views, mirror=mirror, drop=drop, label_map=_label_map(label_map), seed=seed
             )
             feats = replace(default_features(model, ds), rotate=rotate)
+            if blocks_opt:
+                feats = replace(feats, blocks=tuple(b.strip() for b in blocks_opt.split(",")))
             info: dict[str, object] = {"dataset": str(dataset)}
             if cv:
                 with progress_bar(f"{cv}-fold CV") as bar:
