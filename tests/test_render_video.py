@@ -125,9 +125,19 @@ def test_side_by_side_length_equals_path(tmp_path: Path) -> None:
     ref = _seq(n=8, image_size=(120, 120))
     att = _seq()
     path = np.array([[0, 0], [1, 1], [1, 2], [2, 3], [3, 3], [4, 5], [6, 8], [7, 11]])
-    out = render_side_by_side(ref_video, att_video, ref, att, path, tmp_path / "sbs.mp4")
+    calls: list[tuple[int, int]] = []
+    out = render_side_by_side(
+        ref_video,
+        att_video,
+        ref,
+        att,
+        path,
+        tmp_path / "sbs.mp4",
+        progress=lambda d, t: calls.append((d, t)),
+    )
     info = probe_video(out)
     assert info.n_frames == len(path)
+    assert calls == [(i + 1, len(path)) for i in range(len(path))]
     assert info.height == 120  # same height for both panels
     assert info.width in (120 + 2 + 160, 120 + 2 + 160 + 1)
     frame = _frames(out)[0]
@@ -198,17 +208,19 @@ def test_overlay_on_real_pose2sim_video(sample_videos: dict[str, Path], tmp_path
     from posecoach.extract import extract
 
     video = sample_videos["single/cam01"]
-    att = extract(video, max_frames=30)
+    att = extract(video).frames(slice(0, 30))  # full extraction is cached by content
     t = att.n_frames
     errors = np.zeros((t, att.n_joints))
-    out = render_overlay(video, att, att, errors, np.full(t, 95.0), [], tmp_path / "overlay.mp4")
+    out = render_overlay(
+        video, att, att, errors, np.full(t, 95.0), [], tmp_path / "overlay.mp4", max_side=640
+    )
     info = probe_video(out)
-    # every video frame is written (poses exist for the first 30), downscaled to 720x1280
-    assert (info.width, info.height, info.n_frames, info.codec) == (720, 1280, 100, "h264")
+    # every video frame is written (poses exist for the first 30), downscaled to 360x640
+    assert (info.width, info.height, info.n_frames, info.codec) == (360, 640, 100, "h264")
     frames = _frames(out)
     hip = att.skeleton.index("left_hip")
     k = int(np.flatnonzero(att.confidence[:, hip] > 0.5)[0])
-    x, y = np.round(att.positions[k, hip, :2] * 720 / 1080).astype(int)
+    x, y = np.round(att.positions[k, hip, :2] * 360 / 1080).astype(int)
     assert _close(frames[k][y, x], ERROR_COLORS[0], tol=90)  # green joint dot on the hip
     assert not _close(frames[60][y, x], ERROR_COLORS[0], tol=90)  # no pose after frame 30
 
