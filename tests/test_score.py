@@ -35,7 +35,7 @@ def test_identical_scores_100_and_zero_error() -> None:
     fs = score_frames(seq, seq)
     assert np.allclose(fs.scores, 100.0)
     assert np.nanmax(fs.joint_errors) == 0.0
-    assert overall_score(fs.scores) == 100.0
+    assert overall_score(fs.distance) == 100.0
 
 
 def test_planted_wrist_error_is_in_torso_lengths_on_the_right_joint() -> None:

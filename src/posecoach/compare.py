@@ -589,11 +589,11 @@ def compare(
     reps_out = []
     if match.reps:
         for i, r in enumerate(match.reps):
-            s = overall_score(fs.scores[r.start : r.end], frame_w[r.start : r.end])
+            s = overall_score(fs.distance[r.start : r.end], frame_w[r.start : r.end])
             reps_out.append(_rep_dict(i, r, s, att))
         score = float(np.nanmean([r["score"] for r in reps_out]))
     else:
-        score = overall_score(fs.scores, frame_w)
+        score = overall_score(fs.distance, frame_w)
         reps_out.append(_rep_dict(0, Repetition(0, att.n_frames, match.cost), score, att))
     tick()
     info = {

@@ -296,22 +296,27 @@ def score_frames(
 
 
 def overall_score(
-    frame_scores: np.ndarray,
+    frame_distances: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> float:
-    """Weighted mean of frame scores, ignoring NaN (NaN when no frame counts).
+    """Score 0-100 of the weighted mean frame distance, ignoring NaN (NaN when no frame
+    counts).
+
+    The calibration anchors (see :data:`CALIBRATION`) are mean distances over a clip, so
+    this is the number they give meaning to: 85 is how far the same movement seen by
+    another camera or estimator typically is, 15 another exercise.
 
     Example
     -------
-    >>> overall_score(np.array([100.0, 50.0, np.nan]))
-    75.0
+    >>> overall_score(np.array([0.0, 2 * D50, np.nan]))
+    50.0
     """
-    s = np.asarray(frame_scores, dtype=np.float64)
-    w = np.ones_like(s) if weights is None else np.asarray(weights, dtype=np.float64)
-    ok = np.isfinite(s) & (w > 0)
+    d = np.asarray(frame_distances, dtype=np.float64)
+    w = np.ones_like(d) if weights is None else np.asarray(weights, dtype=np.float64)
+    ok = np.isfinite(d) & (w > 0)
     if not ok.any():
         return float("nan")
-    return float(np.sum(s[ok] * w[ok]) / np.sum(w[ok]))
+    return float(distance_to_score(np.sum(d[ok] * w[ok]) / np.sum(w[ok])))
 
 
 def angle_curves(fs: FrameScores) -> dict[str, tuple[np.ndarray, np.ndarray]]:
