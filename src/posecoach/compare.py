@@ -106,7 +106,8 @@ class CompareResult:
         :class:`~posecoach.score.FrameScores` per attempt frame.
     attempt, reference
         The compared attempt and the reference matched to it frame by frame and aligned
-        onto it (same ``T``, common joints).
+        onto it (same ``T``, common joints): with rendering, by the drawing aligner (the
+        aligner default) in the attempt's image; without, by the scoring alignment.
     corrected
         The corrected pose (:func:`posecoach.corrected.corrected_pose`).
     reference_index
@@ -558,22 +559,30 @@ def compare(
     matched = _matched_reference(ref, att, match.reference_index)
     # One transform for the sequence (static camera), except for a single reference
     # pose held against many attempt frames, which is aligned frame by frame.
-    aligned, aligner = _align_onto(matched, att, method, per_frame=ref.n_frames == 1)
-    tick()
-    # Errors are measured after SCORE_ALIGNER (unless a method is given); ``aligned``, from
-    # the drawing aligner, places the reference ghost in the attempt's image.
+    one = ref.n_frames == 1
+    # Errors are measured after SCORE_ALIGNER (unless a method is given); the drawing
+    # aligner (the default) places the reference ghost in the attempt's image.
     score_method = SCORE_ALIGNER if method in (None, "view3d") else method
-    if att.world is not None and matched.world is not None and method != "none":
-        # Both sides have 3D: score in 3D (view-independent).
+    has_3d = att.world is not None and matched.world is not None and method != "none"
+    drawing = render and out is not None
+    if has_3d:
+        # Both sides have 3D: score in 3D (view-independent); the ghost is projected.
+        aligned, aligner = _align_onto(matched, att, method, per_frame=one)
         att_s = _world_sequence(att)
         ref_s, score_aligner = _align_onto(
-            _world_sequence(matched), att_s, score_method, per_frame=ref.n_frames == 1
+            _world_sequence(matched), att_s, score_method, per_frame=one
         )
-    elif score_method != aligner and method != "none":
-        att_s = att
-        ref_s, score_aligner = _align_onto(matched, att, score_method, per_frame=ref.n_frames == 1)
-    else:
+    elif method == "none" or score_method == resolve_method(method, matched, att):
+        aligned, aligner = _align_onto(matched, att, method, per_frame=one)
         att_s, ref_s, score_aligner = att, aligned, aligner
+    else:
+        att_s = att
+        ref_s, score_aligner = _align_onto(matched, att, score_method, per_frame=one)
+        if drawing:
+            aligned, aligner = _align_onto(matched, att, method, per_frame=one)
+        else:  # nothing is drawn: the reference result is the scoring alignment
+            aligned, aligner = ref_s, score_aligner
+    tick()
     fs = score_frames(att_s, ref_s)
     unit = _torso_unit(att_s)
     # Positive = the attempt's joint is higher (image and MediaPipe world: y down).
