@@ -231,10 +231,10 @@ class Aligner(Protocol):
     ) -> tuple[np.ndarray, Transform, np.ndarray]: ...
 
 
-_REGISTRY: dict[str, Callable[[], Aligner]] = {}
+_REGISTRY: dict[str, Callable[[], Any]] = {}
 
 
-def register_aligner(name: str, factory: Callable[[], Aligner]) -> None:
+def register_aligner(name: str, factory: Callable[[], Any]) -> None:
     """Register an aligner factory under ``name`` (replacing any previous one)."""
     _REGISTRY[name] = factory
 

@@ -281,7 +281,7 @@ class Camera:
         >>> Camera(np.eye(3), [0, 0, 1.0], focal=2.0).intrinsics.tolist()
         [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]]
         """
-        fx, fy = self.focal
+        fx, fy = np.asarray(self.focal)
         cx, cy = self.principal_point
         return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
 
