@@ -736,6 +736,8 @@ def _check_writable(out: Path) -> None:
         probe = probe.parent
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder {out}: expected a folder, got a file")
+    if not probe.is_dir():
+        raise InputError(f"output folder {out}: {probe} is a file, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"output folder {out}: {probe} is not writable")
 
