@@ -156,7 +156,7 @@ def active_state(classes: list[str], state: str | None = None) -> str:
 def _reps_from_spans(
     seq: PoseSequence, spans: list[tuple[int, int]], costs: list[float] | None = None
 ) -> list[Rep]:
-    ts = seq.timestamps
+    ts = np.asarray(seq.timestamps)
     out = []
     for i, (a, b) in enumerate(spans):
         end_s = float(ts[b]) if b < len(ts) else float(ts[-1] + 1.0 / seq.fps)

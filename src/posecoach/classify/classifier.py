@@ -18,7 +18,7 @@ from posecoach.classify.features import FeatureSettings, frame_features, sequenc
 from posecoach.classify.models import Model
 from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import Skeleton, SkeletonError, convert
+from posecoach.skeletons import Skeleton, SkeletonError, convert, get
 
 __all__ = [
     "Classifier",
@@ -252,7 +252,7 @@ class Classifier:
                 "use classify_sequence"
             )
         pos = fill_short_gaps(seq.positions, round(max_gap_s * seq.fps))
-        feats = self.frame_features(pos, seq.skeleton)
+        feats = self.frame_features(pos, get(seq.skeleton))
         return self.model.predict_proba(feats)
 
     def classify(self, seq: PoseSequence, *, smooth_s: float = 0.3) -> FrameLabels:
@@ -267,14 +267,15 @@ class Classifier:
             good = np.flatnonzero(~empty)
             for c in range(probs.shape[1]):
                 probs[empty, c] = np.interp(np.flatnonzero(empty), good, probs[good, c])
-        sm = smooth_probabilities(probs, seq.timestamps, smooth_s)
+        ts = np.asarray(seq.timestamps)
+        sm = smooth_probabilities(probs, ts, smooth_s)
         labels = [self.classes[i] for i in sm.argmax(1)]
         return FrameLabels(
             labels,
             sm,
             list(self.classes),
-            seq.timestamps.copy(),
-            segments_of(labels, seq.timestamps, seq.fps),
+            ts.copy(),
+            segments_of(labels, ts, seq.fps),
         )
 
     def classify_sequence(self, seq: PoseSequence) -> tuple[str, np.ndarray]:
@@ -282,5 +283,5 @@ class Classifier:
         if self.level == "frame":
             probs = self.frame_probabilities(seq).mean(axis=0)
         else:
-            probs = self.predict_proba([seq.positions], seq.skeleton)[0]
+            probs = self.predict_proba([seq.positions], get(seq.skeleton))[0]
         return self.classes[int(np.argmax(probs))], probs

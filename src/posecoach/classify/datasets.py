@@ -180,7 +180,7 @@ class PoseDataset:
         conv = seq.convert(target)
         return PoseDataset(
             conv.positions.copy(),
-            conv.confidence.copy(),
+            np.asarray(conv.confidence).copy(),
             self.labels,
             self.groups,
             target,
@@ -436,10 +436,10 @@ def read_mlkit_fitness(path: str | Path) -> PoseDataset:
     groups = np.array([mlkit_group(n) for n in names])
     return PoseDataset(
         seq.positions.copy(),
-        seq.confidence.copy(),
+        np.asarray(seq.confidence).copy(),
         np.array(labels),
         groups,
-        seq.skeleton,
+        get(seq.skeleton),
         "frame",
         None,
         30.0,
@@ -488,7 +488,7 @@ def dataset_from_sequences(
     """
     if not sequences:
         raise DatasetError(f"{source}: expected at least one sequence, got none")
-    sk = sequences[0].skeleton
+    sk = get(sequences[0].skeleton)
     dims = max(s.dims for s in sequences)
     seqs = [s.convert(sk) for s in sequences]
     pos_list = []

@@ -69,7 +69,8 @@ def frame_labels(
     >>> frame_labels(seq, [(0, 2, "up"), (3, 9, "down")])
     ['up', 'up', None, 'down']
     """
-    t = seq.timestamps - seq.timestamps[0]
+    ts = np.asarray(seq.timestamps)
+    t = ts - ts[0]
     out: list[str | None] = [None] * seq.n_frames
     for a, b, label in segments:
         for i in np.flatnonzero((t >= a - 1e-9) & (t < b - 1e-9)):

@@ -598,7 +598,7 @@ class SeqCnnModel(Model):
         torch = _torch()
         nn = torch.nn
 
-        class Net(nn.Module):  # type: ignore[misc, name-defined]
+        class Net(nn.Module):  # type: ignore[name-defined]
             def __init__(self, n_in: int, ch: int, n_out: int) -> None:
                 super().__init__()
                 self.conv = nn.Sequential(

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from posecoach.cli.common import progress_bar, user_errors
+from posecoach.pose import PoseSequence
 
 _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
 
@@ -31,7 +32,7 @@ def _label_map(text: str | None) -> dict[str, str]:
     return out
 
 
-def _read_input(path: Path):  # type: ignore[no-untyped-def]
+def _read_input(path: Path) -> PoseSequence:
     from posecoach.classify.datasets import load_poses
 
     if path.suffix.lower() in (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"):
@@ -92,9 +93,9 @@ def register(app: typer.Typer) -> None:
             with progress_bar(f"read {dataset.name}") as bar:
                 ds = read_dataset(
                     dataset,
-                    level=level,
+                    level=level,  # type: ignore[arg-type]
                     skeleton=skeleton,
-                    task=task,  # type: ignore[arg-type]
+                    task=task,
                     blocks=blocks or None,
                     progress=bar,
                 )
@@ -168,9 +169,9 @@ def register(app: typer.Typer) -> None:
             clf = load_classifier(model)
             ds = read_dataset(
                 dataset,
-                level=clf.level,
+                level=clf.level,  # type: ignore[arg-type]
                 skeleton=skeleton,
-                task=clf.task,  # type: ignore[arg-type]
+                task=clf.task,
                 blocks=blocks or None,
             )
             shared = sorted(set(ds.groups.tolist()) & set(clf.info.get("train_groups", [])))
