@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_https_with_token_on_a_public_bind(tmp_path: Path) -> None:
     args = ("--host", "0.0.0.0", "--token", TOKEN, "--certfile", str(cert), "--keyfile", str(key))
     with ServerProcess(tmp_path / "data", *args, token=TOKEN) as srv:
         assert srv.url.startswith("https://")
-        with httpx.Client(base_url=srv.url, verify=str(cert)) as c:
+        with httpx.Client(base_url=srv.url, verify=ssl.create_default_context(cafile=cert)) as c:
             assert c.get("/health").status_code == 401
             assert (
                 c.get("/live.html", headers={"Authorization": "Bearer nope-nope"}).status_code
