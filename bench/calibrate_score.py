@@ -81,18 +81,19 @@ def components(reference, attempt) -> dict[str, np.ndarray]:
     fs = res.frames
     w = np.where(np.isfinite(fs.joint_errors), fs.weights, 0.0)
     e = np.nan_to_num(fs.joint_errors)
-    tot = np.maximum(w.sum(axis=1), 1e-9)
+    # Frames where nobody is visible on a side are NaN (left out), never 0.
+    tot = np.where(w.sum(axis=1) > 0, w.sum(axis=1), np.nan)
     a = np.abs(fs.angle_diffs)
     ok = np.isfinite(a)
-    na = np.maximum(ok.sum(axis=1), 1)
+    na = np.where(ok.sum(axis=1) > 0, ok.sum(axis=1), np.nan)
     a0 = np.where(ok, a, 0.0)
     return {
         "pos_mean": (w * e).sum(axis=1) / tot,
         "pos_rms": np.sqrt((w * e**2).sum(axis=1) / tot),
-        "pos_max": np.where(w > 0, e, 0.0).max(axis=1),
+        "pos_max": np.where(np.isfinite(tot), np.where(w > 0, e, 0.0).max(axis=1), np.nan),
         "ang_mean": a0.sum(axis=1) / na,
         "ang_rms": np.sqrt((a0**2).sum(axis=1) / na),
-        "ang_max": a0.max(axis=1),
+        "ang_max": np.where(np.isfinite(na), a0.max(axis=1), np.nan),
     }
 
 
