@@ -187,3 +187,49 @@ def test_recover_requeues_then_fails_with_reason(store: Store) -> None:
     assert touched[0]["status"] == "failed"
     assert "interrupted by a server restart" in store.get_job(job["id"])["error"]
     assert store.get_job(done["id"])["status"] == "done"  # untouched
+
+
+@pytest.mark.postgres
+def test_web_app_runs_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same app, jobs and all, with POSECOACH_DATABASE_URL pointing at PostgreSQL."""
+    import time
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from posecoach.web import Settings, create_app
+    from web_support import fake_compare, fake_extract, write_video
+
+    dsn = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE posecoach_web")
+    url = postgres_url.rsplit("/", 1)[0] + "/posecoach_web"
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        compare_fn=fake_compare,
+        extract_fn=fake_extract,
+        person_check=lambda path, n: True,
+    )
+    ref_video = write_video(tmp_path / "r.mp4", n_frames=9)
+    att_video = write_video(tmp_path / "a.mp4", n_frames=8)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["database"] == "postgresql"
+        ref = client.post(
+            "/api/references", params={"name": "R", "exercise": "squat"},
+            content=ref_video.read_bytes(),
+        ).json()  # fmt: skip
+        person = client.post("/api/people", json={"name": "Pat"}).json()
+        att = client.post(
+            "/api/attempts", params={"person_id": person["id"]}, content=att_video.read_bytes()
+        ).json()
+        job = client.post("/api/compare", json={"reference_id": ref["id"], "attempt_id": att["id"]})
+        deadline = time.monotonic() + 20
+        while (j := client.get(f"/api/jobs/{job.json()['id']}").json())["status"] != "done":
+            assert j["status"] != "failed" and time.monotonic() < deadline, j
+            time.sleep(0.05)
+        assert client.get(f"/api/results/{j['result_id']}").json()["score"] == 90.0  # 100-10*1
+        assert (
+            client.get(f"/api/people/{person['id']}").json()["history"]["squat"][0]["score"] == 90.0
+        )
+    assert not (tmp_path / "data" / "posecoach.db").exists()  # nothing went to SQLite
