@@ -131,6 +131,35 @@ def table_legs() -> None:
     print("(accuracy; '+aug' = trained with a legless copy of every training sample)")
 
 
+def views_of(ds: PoseDataset, seed: int) -> PoseDataset:
+    from posecoach.classify.augment import random_views
+
+    return random_views(ds, np.random.default_rng(seed))
+
+
+def table_views() -> None:
+    print("\n## 2b. Other camera views at test time (test poses re-projected through a random")
+    print("camera: azimuth ±45°, elevation ±20°, roll ±15°), ML Kit, GroupKFold 5\n")
+    from posecoach.classify.datasets import group_kfold
+
+    ds = read_dataset(DATA / "mlkit_fitness_pose_samples" / "fitness_pose_samples.csv")
+    print(row("model", "as shot", "new view", "new view+aug", widths=(10, 8, 9, 12)))
+    for model in ["knn", "linear", "gbdt"]:
+        acc = []
+        for aug in (None, AugmentSettings(views=2)):
+            for view in (False, True):
+                if aug is None or view:
+                    y_true, y_pred = [], []
+                    for i, (tr, te) in enumerate(group_kfold(ds.groups, 5)):
+                        clf = fit_classifier(ds.subset(tr), model=model, augmentation=aug)
+                        test = views_of(ds.subset(te), 100 + i) if view else ds.subset(te)
+                        y_pred += clf.predict(list(test.sequences()))
+                        y_true += test.labels.tolist()
+                    acc.append(float(np.mean(np.array(y_true) == np.array(y_pred))))
+        print(row(model, *(f"{a:.3f}" for a in acc), widths=(10, 8, 9, 12)), flush=True)
+    print("('+aug' = trained with 2 random camera views of every training sample)")
+
+
 def keraal_dataset() -> PoseDataset:
     from posecoach.io.keraal import read_keraal
 
@@ -213,6 +242,7 @@ if __name__ == "__main__":
     t0 = time.time()
     table_accuracy()
     table_legs()
+    table_views()
     table_sequences()
     table_speed()
     print(f"\ntotal {time.time() - t0:.0f} s")
