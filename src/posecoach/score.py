@@ -78,6 +78,17 @@ CALIBRATION: dict[str, object] = {
         "lunge_correct_vs_knee_over_toe": 0.916,
         "keraal_same_vs_other_exercise": 0.941,
     },
+    "checks": {
+        "pose2sim_same_take_other_camera_vs_cam01": {"cam02": 23, "cam03": 72, "cam04": 71},
+        "pose2sim_second_take_vs_single_cam01": {
+            "cam01": 27,
+            "cam02": 37,
+            "cam03": 37,
+            "cam04": 48,
+        },
+        "keraal_kinect_reference_reps_same_exercise": "98-100",
+        "keraal_kinect_reference_reps_other_exercise": "15-29",
+    },
     "data": [
         "../shared/data/exercise_correction_mediapipe (NgoQuocBao1010/Exercise-Correction, MIT)",
         "../shared/data/keraal_rehab_sample (Keraal dataset, Nguyen et al. 2024)",
