@@ -103,3 +103,25 @@ def test_format_time() -> None:
     assert format_time(0.0) == "0:00"
     assert format_time(125.4) == "2:05"
     assert format_time(3.25, precise=True) == "0:03.2"
+
+
+def test_trunk_lean_says_forward_in_a_side_view() -> None:
+    from posecoach.cues import lean_direction
+    from posecoach.skeletons import COCO_17
+
+    ref = _figure(20)
+    ref[:, 0] = [0.8, -0.8]  # side view: the nose is in front of the shoulders (+x)
+    att = ref.copy()
+    a = np.radians(25)  # the attempt tips its upper body 25° towards +x (forward)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    upper = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    hip = np.array([0.0, 2.0])
+    att[:, upper] = (att[:, upper] - hip) @ rot.T + hip
+    assert lean_direction(att, COCO_17).tolist() == [1.0] * 20
+    fs = score_frames(
+        PoseSequence(att, skeleton="coco_17", fps=10), PoseSequence(ref, skeleton="coco_17", fps=10)
+    )
+    cues = make_cues(fs, np.arange(20) / 10, lean_direction=lean_direction(att, COCO_17))
+    assert any(c.text.startswith("trunk leans forward 25° more") for c in cues)
+    backwards = make_cues(fs, np.arange(20) / 10, lean_direction=-np.ones(20))
+    assert any(c.text.startswith("trunk leans back 25° more") for c in backwards)

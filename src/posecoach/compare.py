@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.cues import Cue, make_cues
+from posecoach.cues import Cue, lean_direction, make_cues
 from posecoach.errors import InputError
 from posecoach.geometry import hip_center, shoulder_center
 from posecoach.pose import PoseSequence
@@ -589,7 +589,8 @@ def compare(
     vertical = (att_s.positions[..., 1] - ref_s.positions[..., 1]) / unit * -1.0
     if att_s.space == "world" and att_s.metadata.get("y_up") is True:
         vertical = -vertical
-    cues = make_cues(fs, att.timestamps, vertical_offset=vertical)
+    leaning = lean_direction(att_s.positions, att_s.skeleton)
+    cues = make_cues(fs, att.timestamps, vertical_offset=vertical, lean_direction=leaning)
     from posecoach.corrected import corrected_pose
 
     corrected = corrected_pose(att, aligned)

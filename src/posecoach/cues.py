@@ -16,9 +16,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from posecoach.geometry import hip_center, shoulder_center
 from posecoach.score import ANGLES, TRUNK, FrameScores
+from posecoach.skeletons import Skeleton
 
-__all__ = ["Cue", "make_cues", "format_time"]
+__all__ = ["Cue", "make_cues", "format_time", "lean_direction"]
 
 #: Extremities checked for position cues, with the angle whose cue already explains them.
 _EXTREMITIES = {
@@ -102,11 +104,12 @@ def _smooth(x: np.ndarray, size: int) -> np.ndarray:
     return np.where(np.isfinite(x), out, np.nan)
 
 
-def _angle_text(name: str, diff: float) -> str:
+def _angle_text(name: str, diff: float, lean: float = 0.0) -> str:
     mag = round(abs(diff))
     if name == TRUNK:
+        way = " forward" if lean > 0.5 else " back" if lean < -0.5 else ""
         return (
-            f"trunk leans {mag}° more than the reference"
+            f"trunk leans{way} {mag}° more than the reference"
             if diff > 0
             else f"trunk is {mag}° more upright than the reference"
         )
@@ -125,11 +128,45 @@ def _angle_text(name: str, diff: float) -> str:
     )
 
 
+def _mean(values: np.ndarray | None, a: int, b: int) -> float:
+    if values is None:
+        return 0.0
+    part = np.asarray(values[a:b], dtype=np.float64)
+    return float(np.nanmean(part)) if np.isfinite(part).any() else 0.0
+
+
+def lean_direction(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per frame +1 if the trunk leans forward, -1 back, 0 when it cannot be told.
+
+    "Forward" is the side the nose is on relative to the shoulders, along the image
+    (or camera) x axis, so it is known in side views only; it needs the lean and the
+    nose offset each to exceed a tenth of the torso length.
+
+    Example
+    -------
+    >>> from posecoach.skeletons import COCO_17
+    >>> p = np.zeros((17, 2)); p[[11, 12]] = [0, 2]; p[[5, 6]] = [0.5, 0]; p[0] = [1, -0.3]
+    >>> lean_direction(p[None], COCO_17).tolist()
+    [1.0]
+    """
+    hip = hip_center(positions, skeleton)
+    sho = shoulder_center(positions, skeleton)
+    torso = np.linalg.norm(sho - hip, axis=-1)
+    if not skeleton.has("nose"):
+        return np.zeros(positions.shape[0])
+    facing = positions[..., skeleton.index("nose"), 0] - sho[..., 0]
+    lean = sho[..., 0] - hip[..., 0]
+    with np.errstate(invalid="ignore"):
+        known = (np.abs(facing) > 0.1 * torso) & (np.abs(lean) > 0.1 * torso)
+        return np.where(known, np.sign(facing) * np.sign(lean), 0.0)
+
+
 def make_cues(
     fs: FrameScores,
     times: np.ndarray,
     *,
     vertical_offset: np.ndarray | None = None,
+    lean_direction: np.ndarray | None = None,
     min_angle_deg: float = 15.0,
     min_error: float = 0.35,
     min_duration_s: float = 0.2,
@@ -146,6 +183,10 @@ def make_cues(
     vertical_offset
         Optional ``(T, K)`` attempt-minus-reference vertical offset in torso lengths,
         positive = the attempt's joint is higher; gives "higher/lower" wording.
+    lean_direction
+        Optional ``(T,)``: +1 where the attempt's trunk leans forward (towards where the
+        person faces), -1 back, 0 unknown (e.g. seen from the front); gives "leans
+        forward/back" wording (see :func:`lean_direction`).
     min_angle_deg, min_error
         Smallest angle difference (degrees) and position error (torso lengths) worth a
         cue.
@@ -198,7 +239,7 @@ def make_cues(
                     float(t[a]),
                     float(t[b - 1]),
                     name,
-                    f"{_angle_text(name, value)} {when(a, b)}",
+                    f"{_angle_text(name, value, _mean(lean_direction, a, b))} {when(a, b)}",
                     round(severity, 3),
                     round(value, 1),
                 )
