@@ -12,7 +12,11 @@ Then a batch of 4 videos with 1 and 2 worker processes (``posecoach.extract.batc
 The machine is shared; absolute numbers move with its load, ratios measured in the same run
 are the figures to read.
 
-Usage: ``python bench/extract.py [--repeat 2] [--no-batch]``
+``--long VIDEO`` instead times one long video (e.g. the 1-minute loop made by
+``bench/extract_memory.py``): the model's time alone summed over the frames against the
+pipeline, so the one-off cost of finding the subject is spread as in real use.
+
+Usage: ``python bench/extract.py [--repeat 2] [--no-batch] [--long VIDEO]``
 """
 
 from __future__ import annotations
@@ -58,6 +62,22 @@ def serial(path: Path) -> float:
     return dt
 
 
+def model_time_only(path: Path) -> tuple[float, int]:
+    """Sum of the model's time alone over a video decoded on the fly (for long videos whose
+    decoded frames do not fit in memory): the bare model loop without decoding."""
+    from posecoach.video import read_video
+
+    pose = _pose()
+    total, n = 0.0, 0
+    for frame in read_video(path):
+        t0 = time.perf_counter()
+        pose.process(frame.image)
+        total += time.perf_counter() - t0
+        n += 1
+    pose.close()
+    return total, n
+
+
 def pipeline(path: Path, subject: str | None) -> float:
     from posecoach.extract import extract
 
@@ -72,7 +92,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-batch", action="store_true")
+    parser.add_argument("--long", type=Path, help="also time this long video (model-only sum)")
     args = parser.parse_args()
+    if args.long:
+        bare_s, n = model_time_only(args.long)
+        none_s = pipeline(args.long, None)
+        largest_s = pipeline(args.long, "largest")
+        print(f"\nlong video {args.long.name}: {n} frames")
+        print(f"{'model only':>11} {'extract':>8} {'ratio':>6} {'+subject':>9} {'ratio':>6}")
+        print(
+            f"{n / bare_s:>11.1f} {n / none_s:>8.1f} {bare_s / none_s:>6.2f} "
+            f"{n / largest_s:>9.1f} {bare_s / largest_s:>6.2f}"
+        )
+        return
 
     from posecoach.sample_data import fetch
     from posecoach.video import read_video
