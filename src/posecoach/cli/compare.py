@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
         """Compare an attempt with a reference: score, cues, overlay video and report."""
         from posecoach.compare import compare
 
-        choice = {"auto": "auto", "yes": True, "no": False}.get(reps.lower())
+        choices: dict[str, str | bool] = {"auto": "auto", "yes": True, "no": False}
+        choice = choices.get(reps.lower())
         if choice is None:
             raise typer.BadParameter(f"expected auto, yes or no, got {reps!r}", param_hint="--reps")
         with user_errors(), progress_bar("comparing") as progress:
