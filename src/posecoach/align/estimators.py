@@ -12,7 +12,7 @@ Example
 >>> import numpy as np
 >>> src = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]])
 >>> m = similarity(src, 2 * src + 1, np.ones((1, 3)))
->>> m[0].round(6).tolist()
+>>> (m[0].round(6) + 0.0).tolist()
 [[2.0, 0.0, 1.0], [0.0, 2.0, 1.0], [0.0, 0.0, 1.0]]
 """
 
@@ -100,7 +100,7 @@ def similarity(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray:
     """
     src, dst, w, wn = _prep(src, dst, w)
     mu_s, mu_d, xs, xd = _centroids(src, dst, wn)
-    cov = np.einsum("bn,bni,bnj->bij", wn, xd, xs)
+    cov = np.swapaxes(xd * wn[..., None], 1, 2) @ xs
     u, sig, vt = np.linalg.svd(cov)
     d = src.shape[-1]
     sign = np.ones((src.shape[0], d))
@@ -126,8 +126,8 @@ def affine(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray:
     src, dst, w, wn = _prep(src, dst, w)
     mu_s, mu_d, xs, xd = _centroids(src, dst, wn)
     d = src.shape[-1]
-    sxx = np.einsum("bn,bni,bnj->bij", wn, xs, xs)
-    sxy = np.einsum("bn,bni,bnj->bij", wn, xs, xd)
+    sxx = np.swapaxes(xs * wn[..., None], 1, 2) @ xs
+    sxy = np.swapaxes(xs * wn[..., None], 1, 2) @ xd
     ridge = 1e-13 * (np.trace(sxx, axis1=1, axis2=2)[:, None, None] + 1e-12) * np.eye(d)
     lin = np.linalg.solve(sxx + ridge, sxy).transpose(0, 2, 1)
     return _compose(lin, mu_d - np.einsum("bij,bj->bi", lin, mu_s))
@@ -247,7 +247,7 @@ def robust_fit(
 
 
 def _lmeds_start(
-    estimator: Estimator, src: np.ndarray, dst: np.ndarray, w: np.ndarray, n_subsets: int = 64
+    estimator: Estimator, src: np.ndarray, dst: np.ndarray, w: np.ndarray, n_subsets: int = 32
 ) -> np.ndarray:
     """Least-median-of-squares start: the best of a weighted fit and fits on random
     minimal subsets of joints (same subsets for every batch item, seeded)."""
@@ -270,10 +270,11 @@ def _lmeds_start(
         ).reshape(b, n_subsets, d + 1, d + 1)
         cand = np.concatenate([full[:, None], cand], axis=1)  # (B, S+1, ...)
         valid = np.concatenate([np.ones((b, 1), bool), valid], axis=1)
-        pts = np.broadcast_to(np.nan_to_num(src)[:, None], (b, n_subsets + 1, n, d))
-        proj = apply_matrix(cand.reshape(-1, d + 1, d + 1), pts.reshape(-1, n, d)).reshape(
-            b, n_subsets + 1, n, d
-        )
+        x = np.nan_to_num(src)
+        proj = np.einsum("bsij,bnj->bsni", cand[..., :d, :d], x) + cand[:, :, None, :d, d]
+        if np.any(cand[..., d, :d] != 0):
+            den = np.einsum("bsj,bnj->bsn", cand[..., d, :d], x) + cand[:, :, None, d, d]
+            proj = proj / den[..., None]
         r2 = ((proj - np.nan_to_num(dst)[:, None]) ** 2).sum(-1)
     r2 = np.where(w[:, None] > 0, r2, np.nan)
     with warnings.catch_warnings():
