@@ -95,14 +95,29 @@ class Store:
             return self._get(s, "person", person_id).to_dict()
 
     # references --------------------------------------------------------------------------
-    def add_reference(self, name: str, video_file: str, **fields: Any) -> dict[str, Any]:
-        """Store a reference whose video is ``video_file`` (relative to the data dir)."""
+    def add_reference(
+        self, name: str, video_file: str, *, queue_job: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Store a reference whose video is ``video_file`` (relative to the data dir).
+
+        With ``queue_job`` (a job kind), that job is queued for it in the same transaction
+        and returned under ``"job"``.
+        """
         name = _clean(name, "reference name")
         with self._tx() as s:
             ref = Reference(name=name, video_file=video_file, created_at=utcnow(), **fields)
             s.add(ref)
             s.flush()
-            return ref.to_dict()
+            out = ref.to_dict()
+            if queue_job:
+                job = Job(
+                    kind=queue_job, status="queued", params={}, reference_id=ref.id,
+                    created_at=utcnow(),
+                )  # fmt: skip
+                s.add(job)
+                s.flush()
+                out["job"] = job.to_dict()
+            return out
 
     def list_references(self) -> list[dict[str, Any]]:
         """Every reference, newest first."""

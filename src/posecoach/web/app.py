@@ -9,7 +9,6 @@ under the size limit.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import asynccontextmanager
 from functools import partial
@@ -178,15 +177,22 @@ def create_app(settings: Settings) -> Any:
             raise InputError("expected a reference name (query parameter 'name'), got none")
         rel, meta, _label = await receive_video(request, "references", filename)
         try:
-            ref = store().add_reference(
-                name, rel, exercise=exercise.strip(), notes=notes, **video_fields(meta)
+            ref = await run_in_threadpool(
+                partial(
+                    store().add_reference,
+                    name,
+                    rel,
+                    queue_job="extract_reference",
+                    exercise=exercise.strip(),
+                    notes=notes,
+                    **video_fields(meta),
+                )
             )
-            job = store().add_job("extract_reference", reference_id=ref["id"])
         except BaseException:
             discard(rel)
             raise
         state["runner"].notify()
-        ref["extract_job"] = job
+        ref["extract_job"] = ref.pop("job")
         return ref
 
     @app.get("/api/references/{reference_id}")
@@ -234,11 +240,17 @@ def create_app(settings: Settings) -> Any:
         filename: str | None = None,
     ) -> dict[str, Any]:
         if person_id is not None:
-            store().get_person(person_id)
+            await run_in_threadpool(store().get_person, person_id)
         rel, meta, client_name = await receive_video(request, "attempts", filename)
         try:
-            return store().add_attempt(
-                rel, person_id, label=(label or client_name)[:200], **video_fields(meta)
+            return await run_in_threadpool(
+                partial(
+                    store().add_attempt,
+                    rel,
+                    person_id,
+                    label=(label or client_name)[:200],
+                    **video_fields(meta),
+                )
             )
         except BaseException:
             discard(rel)
@@ -308,7 +320,6 @@ def create_app(settings: Settings) -> Any:
         from posecoach.web.auth import TokenMiddleware
 
         app.add_middleware(TokenMiddleware, token=settings.token, secure_cookie=settings.tls)
-    _ = asyncio  # the live socket module uses it
     return app
 
 
