@@ -63,9 +63,9 @@ def fill_gaps(seq: PoseSequence, max_gap_s: float = 0.25) -> PoseSequence:
     """
     if not max_gap_s >= 0:
         raise InputError(f"expected max_gap_s >= 0, got {max_gap_s}")
-    t = seq.timestamps
-    pos = seq.positions.copy()
-    conf = seq.confidence.copy()
+    t = np.asarray(seq.timestamps)
+    pos = np.array(seq.positions)
+    conf = np.array(seq.confidence)
     world = None if seq.world is None else seq.world.copy()
     was_missing = ~seq.visible
     for j in range(seq.n_joints):
@@ -235,7 +235,8 @@ def one_euro(
     True
     """
     f = OneEuroFilter(min_cutoff, beta, d_cutoff)
-    out = np.stack([f(p, t) for p, t in zip(seq.positions, seq.timestamps, strict=True)])
+    times = np.asarray(seq.timestamps)
+    out = np.stack([f(p, t) for p, t in zip(seq.positions, times, strict=True)])
     return seq.replace(positions=out).with_provenance(
         "one_euro", min_cutoff=min_cutoff, beta=beta, d_cutoff=d_cutoff
     )

@@ -113,7 +113,7 @@ def _open(path: Path) -> Any:
             f"{path}: expected a video FFmpeg can read, got unreadable data ({exc})"
         ) from exc
     if not container.streams.video:
-        kinds = sorted({s.type for s in container.streams}) or ["none"]
+        kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["none"]
         container.close()
         raise VideoError(f"{path}: expected a video stream, got streams of type {', '.join(kinds)}")
     return container

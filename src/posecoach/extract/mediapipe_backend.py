@@ -190,8 +190,8 @@ class MediaPipeBackend:
             else:  # no mask: blank the confident keypoints' box
                 x0, y0, x1, y1 = (int(v) for v in box)
                 blank[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1] = 1
-            blank = cv2.dilate(blank, kernel)
-            image[blank > 0] = 0
+            grown = cv2.dilate(blank, kernel)
+            image[grown > 0] = 0
         return people
 
     def close(self) -> None:

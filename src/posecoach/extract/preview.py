@@ -58,7 +58,8 @@ def write_preview(
                 image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
             points = seq.positions[frame.index, :, :2] * scale
             if np.isfinite(points).any():
-                image = annotator.annotate(image, points, seq.skeleton, seq.confidence[frame.index])
+                conf = np.asarray(seq.confidence)[frame.index]
+                image = annotator.annotate(image, points, seq.skeleton, conf)
             w.write(image)
             if progress is not None:
                 progress(frame.index + 1, total)

@@ -175,7 +175,7 @@ def appearance(rgb: np.ndarray, det: Detection, skeleton: str) -> np.ndarray | N
         return None
     patch = np.ascontiguousarray(rgb[y0:y1, x0:x1])
     mask = np.zeros(patch.shape[:2], np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad - [x0, y0]).astype(np.int32), 1)
+    cv2.fillConvexPoly(mask, np.round(quad - [x0, y0]).astype(np.int32), (1,))
     if mask.sum() < 9:
         return None
     hsv = cv2.cvtColor(patch, cv2.COLOR_RGB2HSV)
