@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -43,7 +43,7 @@ def _check_json(value: Any, where: str) -> None:
         raise PoseValidationError(f"expected JSON-serialisable {where}, got {exc}") from exc
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class PoseSequence:
     """A pose over time for one person.
 
@@ -81,19 +81,56 @@ class PoseSequence:
     (4, 17, 2, 0.12)
     """
 
+    # Fields hold the validated, final types; __init__ accepts the looser inputs.
     positions: np.ndarray
-    confidence: np.ndarray | None = None
-    skeleton: Skeleton | str = "coco_17"
-    fps: float = 30.0
-    timestamps: np.ndarray | None = None
-    space: Space = "pixel"
-    image_size: tuple[int, int] | None = None
-    world: np.ndarray | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    confidence: np.ndarray
+    skeleton: Skeleton
+    fps: float
+    timestamps: np.ndarray
+    space: Space
+    image_size: tuple[int, int] | None
+    world: np.ndarray | None
+    metadata: dict[str, Any]
 
-    def __post_init__(self) -> None:  # the one validated constructor
+    def __init__(
+        self,
+        positions: Any,
+        confidence: Any = None,
+        skeleton: Skeleton | str = "coco_17",
+        fps: float = 30.0,
+        timestamps: Any = None,
+        space: Space | str = "pixel",
+        image_size: tuple[int, int] | Sequence[int] | None = None,
+        world: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        # The one validated constructor every reader funnels into.
+        self._validate(
+            positions,
+            confidence,
+            skeleton,
+            fps,
+            timestamps,
+            space,
+            image_size,
+            world,
+            metadata or {},
+        )
+
+    def _validate(
+        self,
+        positions: Any,
+        confidence: Any,
+        skeleton: Skeleton | str,
+        fps_in: float,
+        timestamps: Any,
+        space: str,
+        image_size: Any,
+        world_in: Any,
+        metadata: Mapping[str, Any],
+    ) -> None:
         set_ = object.__setattr__
-        pos = _as_float_array(self.positions, "positions")
+        pos = _as_float_array(positions, "positions")
         if pos.ndim == 2:
             pos = pos[None]
         if pos.ndim != 3 or pos.shape[2] not in (2, 3):
@@ -103,7 +140,7 @@ class PoseSequence:
         t, k, _ = pos.shape
         if t == 0:
             raise PoseValidationError("expected at least one frame, got 0 frames")
-        sk = get(self.skeleton)
+        sk = get(skeleton)
         if k != sk.n_joints:
             raise PoseValidationError(
                 f"expected {sk.n_joints} joints for skeleton {sk.name!r}, got {k}"
@@ -114,10 +151,10 @@ class PoseSequence:
         missing = np.isnan(pos).any(axis=2)
         pos[missing] = np.nan
 
-        if self.confidence is None:
+        if confidence is None:
             conf = np.ones((t, k))
         else:
-            conf = _as_float_array(self.confidence, "confidence")
+            conf = _as_float_array(confidence, "confidence")
             if conf.ndim == 1 and t == 1:
                 conf = conf[None]
             if conf.shape != (t, k):
@@ -134,13 +171,13 @@ class PoseSequence:
                 raise PoseValidationError(f"expected confidence in [0, 1], got [{lo}, {hi}]")
         conf[missing] = 0.0
 
-        fps = float(self.fps)
+        fps = float(fps_in)
         if not np.isfinite(fps) or fps <= 0:
-            raise PoseValidationError(f"expected fps > 0, got {self.fps}")
-        if self.timestamps is None:
+            raise PoseValidationError(f"expected fps > 0, got {fps_in}")
+        if timestamps is None:
             ts = np.arange(t) / fps
         else:
-            ts = _as_float_array(self.timestamps, "timestamps").reshape(-1)
+            ts = _as_float_array(timestamps, "timestamps").reshape(-1)
             if ts.shape != (t,):
                 raise PoseValidationError(f"expected {t} timestamps, got {ts.shape[0]}")
             if not np.isfinite(ts).all():
@@ -151,16 +188,16 @@ class PoseSequence:
                     f"expected strictly increasing timestamps, got {ts[i]} then {ts[i + 1]} "
                     f"at frame {i + 1}"
                 )
-        if self.space not in SPACES:
-            raise PoseValidationError(f"expected space one of {SPACES}, got {self.space!r}")
-        size = self.image_size
+        if space not in SPACES:
+            raise PoseValidationError(f"expected space one of {SPACES}, got {space!r}")
+        size = image_size
         if size is not None:
             if len(size) != 2 or min(int(size[0]), int(size[1])) <= 0:
                 raise PoseValidationError(
-                    f"expected image_size (width, height) > 0, got {self.image_size}"
+                    f"expected image_size (width, height) > 0, got {image_size}"
                 )
             size = (int(size[0]), int(size[1]))
-        world = self.world
+        world = world_in
         if world is not None:
             world = _as_float_array(world, "world")
             if world.ndim == 2:
@@ -171,7 +208,7 @@ class PoseSequence:
                 raise PoseValidationError("expected finite world coordinates, got inf")
             world[missing] = np.nan
             world.setflags(write=False)
-        meta = dict(self.metadata)
+        meta = dict(metadata)
         meta.setdefault("provenance", [])
         meta["provenance"] = list(meta["provenance"])
         _check_json(meta, "metadata")
@@ -181,6 +218,7 @@ class PoseSequence:
         set_(self, "positions", pos)
         set_(self, "confidence", conf)
         set_(self, "skeleton", sk)
+        set_(self, "space", space)
         set_(self, "fps", fps)
         set_(self, "timestamps", ts)
         set_(self, "image_size", size)
@@ -234,7 +272,7 @@ class PoseSequence:
         When ``positions`` change shape in time and ``timestamps`` is not given, the
         timestamps are kept if the length matches and rebuilt from ``fps`` otherwise.
         """
-        fields = {
+        fields: dict[str, Any] = {
             "positions": self.positions,
             "confidence": self.confidence,
             "skeleton": self.skeleton,

@@ -657,7 +657,9 @@ def convert(seq: PoseSequence, target: str | Skeleton, *, strict: bool = False) 
     pos = np.full((t, target_sk.n_joints, d), np.nan)
     conf = np.zeros((t, target_sk.n_joints))
     world = None if seq.world is None else np.full((t, target_sk.n_joints, 3), np.nan)
-    direct, derived, missing = [], [], []
+    direct: list[str] = []
+    derived: list[str] = []
+    missing: list[str] = []
     for j, name in enumerate(target_sk.names):
         found = _source_for(name, src)
         if found is None:
