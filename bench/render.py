@@ -9,7 +9,8 @@ frames) and the same poses:
 - ``decode + draw``: decode and :func:`posecoach.render.video.draw_overlay` with no encode
   (the cost of the drawing itself);
 - ``render_overlay``: the overlay at the video's full size, at the default
-  ``max_side=1280`` (720x1280, as ``compare`` writes it) and at ``max_side=960``;
+  ``max_side=1280`` (720x1280) and at the default ``max_side=960`` (540x960, as
+  ``compare`` writes it);
 - ``render_side_by_side``: reference and attempt videos along a DTW-like path.
 
 Each row gives seconds (best of ``--repeats``), frames per second, time divided by the video
@@ -153,8 +154,8 @@ def measure_render_speed(
         ("decode + encode (no drawing)", decode_encode),
         ("decode + draw_overlay (no encode)", decode_draw),
         ("render_overlay max_side=None (full)", overlay(None)),
-        ("render_overlay max_side=1280 (default)", overlay(1280)),
-        ("render_overlay max_side=960", overlay(960)),
+        ("render_overlay max_side=1280", overlay(1280)),
+        ("render_overlay max_side=960 (default)", overlay(960)),
         ("render_side_by_side", side_by_side),
     ]
     rows: list[dict[str, Any]] = []
