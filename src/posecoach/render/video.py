@@ -57,7 +57,7 @@ CORRECTED_COLOR: Color = (230, 60, 230)
 
 #: Default longest side of overlay.mp4 and default cap of side_by_side.mp4's height.
 DEFAULT_MAX_SIDE = 960
-DEFAULT_SBS_HEIGHT = 960
+DEFAULT_SBS_HEIGHT = 720
 
 Progress = Callable[[int, int], None]
 
@@ -594,7 +594,7 @@ def render_side_by_side(
     progress
         Called as ``progress(done, N)``.
     height
-        Output height (default: the smaller of the two panel heights, at most 960).
+        Output height (default: the smaller of the two panel heights, at most 720).
     labels
         Panel labels.
 
