@@ -281,7 +281,16 @@ _BUILTIN: tuple[str, ...] = ("closed_form", "view3d", "learned")
 
 def reference_scale(ref: PoseSequence, ref_points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``(T,)`` torso length of the reference per frame, or the RMS spread of the paired
-    joints where the torso is missing: the unit of residuals."""
+    joints where the torso is missing: the unit of residuals.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> p = np.zeros((1, 17, 2)); p[0, 11:13, 1] = 4.0
+    >>> ref = PoseSequence(p, skeleton="coco_17")
+    >>> reference_scale(ref, p, np.ones((1, 17))).tolist()
+    [4.0]
+    """
     pos = np.where(ref.confidence[..., None] > 0, ref.positions, np.nan)
     torso = torso_length(pos, ref.skeleton)
     wn = weights / np.maximum(weights.sum(-1, keepdims=True), 1e-12)

@@ -174,6 +174,14 @@ def forward(
 
     Returns the predicted depths ``(B, 12)`` and the camera: ``rotation (B, 3, 3)``,
     ``scale (B,)``, ``shift (B, 2)``, ``k (B,)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> z = np.zeros((1, 12, 2)); m = np.ones((1, 12))
+    >>> depth, cam = forward(load_weights(), z, m, z, m)
+    >>> depth.shape, cam["rotation"].shape
+    ((1, 12), (1, 3, 3))
     """
     b = att.shape[0]
     a_in = np.concatenate([att.reshape(b, -1), att_mask], axis=1)
@@ -190,7 +198,16 @@ def forward(
 
 
 def project_lifted(xyz: np.ndarray, cam: dict[str, np.ndarray]) -> np.ndarray:
-    """Apply the predicted camera to lifted points ``(B, N, 3)`` → ``(B, N, 2)``."""
+    """Apply the predicted camera to lifted points ``(B, N, 3)`` → ``(B, N, 2)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> cam = {"rotation": np.eye(3)[None], "scale": np.array([2.0]),
+    ...        "shift": np.zeros((1, 2)), "k": np.zeros(1)}
+    >>> project_lifted(np.array([[[1.0, 2.0, 5.0]]]), cam).tolist()
+    [[[2.0, 4.0]]]
+    """
     turned = np.einsum("bij,bnj->bni", cam["rotation"], xyz)
     denom = np.maximum(1.0 + cam["k"][:, None] * turned[..., 2], 0.2)
     return cam["scale"][:, None, None] * turned[..., :2] / denom[..., None] + cam["shift"][:, None]
@@ -282,7 +299,14 @@ def _mean_rotation(r: np.ndarray) -> np.ndarray:
 
 def angles_from_rotation(r: np.ndarray) -> np.ndarray:
     """``(B, 3)`` azimuth (about y), elevation (about x), roll (about z) in degrees for
-    ``R = Rz(roll) Rx(elevation) Ry(azimuth)``: the interpretable camera change."""
+    ``R = Rz(roll) Rx(elevation) Ry(azimuth)``: the interpretable camera change.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> (angles_from_rotation(np.eye(3)[None]).round(6) + 0.0).tolist()
+    [[0.0, 0.0, 0.0]]
+    """
     el = np.degrees(np.arcsin(np.clip(-r[:, 1, 2], -1, 1)))
     az = np.degrees(np.arctan2(r[:, 0, 2], r[:, 2, 2]))
     roll = np.degrees(np.arctan2(r[:, 1, 0], r[:, 1, 1]))

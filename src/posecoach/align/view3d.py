@@ -46,7 +46,14 @@ __all__ = ["View3DAligner", "fit_weak_perspective", "world_of"]
 
 
 def world_of(seq_world: np.ndarray | None, positions: np.ndarray, who: str) -> np.ndarray:
-    """The 3D of a pose: its ``world`` or its 3D positions; clear error otherwise."""
+    """The 3D of a pose: its ``world`` or its 3D positions; clear error otherwise.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> world_of(None, np.zeros((1, 2, 3)), "attempt").shape
+    (1, 2, 3)
+    """
     if seq_world is not None:
         return seq_world
     if positions.shape[-1] == 3:

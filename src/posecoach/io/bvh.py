@@ -218,6 +218,16 @@ def parse_bvh(path: str | Path) -> BvhData:
     FormatError
         For anything that is not a well-formed BVH file; the message names the file and
         the line.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "one.bvh")
+    >>> _ = open(path, "w").write("HIERARCHY\\nROOT hip\\n{\\n OFFSET 0 0 0\\n"
+    ...     " CHANNELS 1 Yrotation\\n}\\nMOTION\\nFrames: 1\\nFrame Time: 0.1\\n90\\n")
+    >>> data = parse_bvh(path)
+    >>> data.joints[0].channels, data.motion.tolist()
+    (('Yrotation',), [[90.0]])
     """
     p = Path(path)
     try:
@@ -430,6 +440,17 @@ def read_bvh(path: str | Path) -> PoseSequence:
     ------
     FormatError
         For malformed or truncated files; the message names the file.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "one.bvh")
+    >>> _ = open(path, "w").write("HIERARCHY\\nROOT hip\\n{\\n OFFSET 0 0 0\\n"
+    ...     " CHANNELS 3 Xposition Yposition Zposition\\n}\\nMOTION\\nFrames: 2\\n"
+    ...     "Frame Time: 0.5\\n1 2 3\\n4 5 6\\n")
+    >>> seq = read_bvh(path)
+    >>> seq.fps, seq.positions[:, 0].tolist()
+    (2.0, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     """
     p = Path(path)
     data = parse_bvh(p)
