@@ -256,3 +256,14 @@ def test_canvas_flips_y_up_world_poses() -> None:
     down = up.replace(metadata={})
     px = PoseCanvas.fit([down], height=100).to_pixels(pos[0, [0, 15]])
     assert px[0, 1] > px[1, 1]
+
+
+def test_resize_keeps_content_at_any_factor() -> None:
+    from posecoach.render.video import _resize
+
+    image = np.zeros((1920, 1080, 3), np.uint8)
+    image[:960] = 200  # top half bright
+    for size in ((540, 960), (405, 720), (720, 1280), (1080, 1920), (101, 77)):
+        out = _resize(image, size)
+        assert out.shape == (size[1], size[0], 3)
+        assert out[: size[1] // 2 - 2].min() == 200 and out[size[1] // 2 + 2 :].max() == 0
