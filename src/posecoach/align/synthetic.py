@@ -166,8 +166,5 @@ def plant_error(
         back = [-((c[:, a] - p[:, sk.index(f"{side}_ankle")]) * forward).sum() for c in cands]
         p[:, moved] = cands[int(np.argmax(back))]
     xyz[idx] = p
-    if use_world:
-        out = seq.replace(world=xyz)
-    else:
-        out = seq.replace(positions=xyz)
+    out = seq.replace(world=xyz) if use_world else seq.replace(positions=xyz)
     return out.with_provenance("plant_error", kind=kind, degrees=degrees, side=side)
