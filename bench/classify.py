@@ -235,7 +235,7 @@ def table_speed() -> None:
         clf = fit_classifier(ds, model=model)
         clf.classify(seq.frames(slice(0, 50)))
         results[model] = n / best_time(lambda c=clf: c.classify(seq))
-    results["(features only)"] = n / best_time(
+    results["(full features only)"] = n / best_time(
         lambda: clf.frame_features(seq.positions, seq.skeleton)
     )
     best = max(v for k, v in results.items() if not k.startswith("("))
