@@ -88,3 +88,22 @@ def test_cli_errors_are_one_line(tmp_path):
     assert not (tmp_path / "x.safetensors").exists()
     res = runner.invoke(app, ["reps", str(pose)])
     assert res.exit_code == 2
+
+
+def test_label_prompts_per_window_and_reps_from_reference(tmp_path):
+    seq, _ = exercise_sequence(3, rng=np.random.default_rng(2))  # 9.1 s: 4 windows of 3 s
+    pose = tmp_path / "a.pose.npz"
+    save(seq, pose)
+    out = tmp_path / "prompted.csv"
+    res = runner.invoke(
+        app, ["label", str(pose), "-o", str(out), "--window", "3"], input="up\n\ndown\n\n"
+    )
+    assert res.exit_code == 0, res.output
+    labels = [line.split(",")[2] for line in out.read_text().splitlines()[1:]]
+    assert labels == ["up"] * 90 + ["down"] * 90  # 3-6 s and the last window skipped
+
+    ref = tmp_path / "ref.pose.npz"
+    save(exercise_sequence(1, rest_s=0.05, noise_px=0.0, rng=np.random.default_rng(3))[0], ref)
+    res = runner.invoke(app, ["reps", str(pose), "--reference", str(ref)])
+    assert res.exit_code == 0, res.output
+    assert "3 repetitions (reference-dtw)" in res.output
