@@ -319,7 +319,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "learned.safetensors"
     tmp = path.with_suffix(".tmp")
-    save_file(state, str(tmp), metadata={"format": "posecoach.learned_aligner", "version": "1"})
+    # one metadata key: safetensors orders several keys at random, so bytes would differ
+    save_file(state, str(tmp), metadata={"format": "posecoach.learned_aligner/1"})
     tmp.replace(path)
     meta = {
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
