@@ -229,3 +229,11 @@ def test_default_method_is_the_benchmark_winner(rng):
     res = align(with3d, with3d)
     assert res.method == "view3d"
     assert np.allclose(res.aligned.positions, with3d.positions, atol=1e-6)
+
+
+def test_posecoach_align_is_callable_after_importing_submodules(rng):
+    import posecoach
+    import posecoach.align.cameras  # noqa: F401  (makes posecoach.align the package)
+
+    pose = seq(moving_pose(rng, 1))
+    assert posecoach.align(pose, pose, "similarity").quality.mean_residual < 1e-9

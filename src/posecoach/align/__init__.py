@@ -17,6 +17,10 @@ Example
 True
 """
 
+import sys
+import types
+from typing import Any
+
 from posecoach.align.api import (
     DEFAULT_METHOD,
     DEFAULT_METHOD_3D,
@@ -52,3 +56,14 @@ __all__ = [
     "pair_poses",
     "register_aligner",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``posecoach.align(...)`` work even when this package was imported first (as
+    ``posecoach.align.cameras`` does), which makes ``posecoach.align`` the module."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return align(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
