@@ -233,7 +233,7 @@ def test_default_method_is_the_benchmark_winner(rng):
 
 def test_posecoach_align_is_callable_after_importing_submodules(rng):
     import posecoach
-    import posecoach.align.cameras  # noqa: F401  (makes posecoach.align the package)
+    import posecoach.align.cameras  # makes posecoach.align the package
 
     pose = seq(moving_pose(rng, 1))
     assert posecoach.align(pose, pose, "similarity").quality.mean_residual < 1e-9
