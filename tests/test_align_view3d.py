@@ -144,3 +144,17 @@ def test_real_multiview_view3d_beats_2d_similarity(sample_videos):
     _, _, _, res = fit_weak_perspective(ref.world, p.ref_points(), p.weights)
     floor = np.nanmean(np.nanmean(res, 1) / reference_scale(ref, p.ref_points(), p.weights))
     assert 0.03 < floor < 0.1 < v3d
+
+
+def test_frames_without_3d_fall_back_with_a_warning(rng):
+    from posecoach.align import AlignmentWarning
+
+    xyz = np.stack([body(rng) for _ in range(3)])
+    cam = Camera.look_at(distance=1e4, focal=1e5, orthographic=True, up=(0, 1, 0))
+    ref = view(xyz, cam)
+    world = ref.world.copy()
+    world[1] = np.nan  # the estimator gave no 3D for frame 1
+    with pytest.warns(AlignmentWarning, match="1 of 3 frames have too few joints"):
+        res = align(ref, ref.replace(world=world), "view3d")
+    assert res.quality.fallback_frames == (1,)
+    assert np.allclose(res.aligned.positions, ref.positions, atol=1e-6)  # normalize on self

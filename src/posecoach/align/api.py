@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -136,8 +137,13 @@ def align(
     name = method or default_method(attempt, reference)
     aligner = get_aligner(name)
     pair = pair_poses(attempt, reference, min_confidence=min_confidence)
+    # Aligners that need more than the 2D joints (view3d: 3D on both sides) narrow the
+    # joints they can fit; frames left with too few fall back like any other.
+    usable = getattr(aligner, "usable_weights", None)
+    fit_pair = pair if usable is None else dataclasses.replace(pair, weights=usable(pair))
     need = max(int(min_joints or 0), aligner.min_joints)
-    counts = (pair.weights > 0).sum(-1)
+    counts = (fit_pair.weights > 0).sum(-1)
+    all_counts = (pair.weights > 0).sum(-1)
     ok = counts >= need
     too_few = (
         f"{name} needs at least {need} joints shared by both poses with confidence >= "
@@ -159,7 +165,7 @@ def align(
                 )
             fallback = tuple(int(i) for i in bad)
         fit_idx = np.flatnonzero(ok)
-        sub = pair if not fallback else pair.frames(fit_idx)
+        sub = fit_pair if not fallback else fit_pair.frames(fit_idx)
         out_sub, tf_sub, rw_sub = aligner.fit_apply(sub, True)
         out = np.full((pair.n_frames, *out_sub.shape[1:]), np.nan)
         out[fit_idx] = out_sub
@@ -173,21 +179,21 @@ def align(
                 None if tf_sub.matrix is None else _expand(tf_sub.matrix, ok),
                 {k: _expand(np.asarray(v), ok) for k, v in tf_sub.params.items()},
             )
-            usable = bad[counts[bad] >= 2]
-            if usable.size:
+            usable_b = bad[all_counts[bad] >= 2]
+            if usable_b.size:
                 norm = get_aligner("normalize")
-                sub_b = pair.frames(usable)
+                sub_b = pair.frames(usable_b)
                 out_b, _, _ = norm.fit_apply(sub_b, True)
-                out[usable] = out_b[..., : out.shape[-1]]
+                out[usable_b] = out_b[..., : out.shape[-1]]
             warnings.warn(
                 f"{len(fallback)} of {pair.n_frames} frames have too few joints ({too_few}); "
-                f"{usable.size} aligned with 'normalize' instead, {bad.size - usable.size} "
+                f"{usable_b.size} aligned with 'normalize' instead, {bad.size - usable_b.size} "
                 "left empty",
                 AlignmentWarning,
                 stacklevel=2,
             )
     else:
-        out, transform, robust = aligner.fit_apply(pair, False)
+        out, transform, robust = aligner.fit_apply(fit_pair, False)
     res = residuals(out, pair)
     inl = np.where(counts > 0, (robust > 0.5).sum(-1) / np.maximum(counts, 1), np.nan)
     ref = pair.reference

@@ -145,6 +145,14 @@ class View3DAligner:
     description: str = "3D rotation into the reference camera's view, then projection"
     robust: bool = True
 
+    def usable_weights(self, pair: Pair) -> np.ndarray:
+        """The pair's weights, zero where either pose lacks 3D for the joint."""
+        att, ref = pair.attempt, pair.reference
+        wa = world_of(att.world, att.positions, "attempt")[:, pair.att_idx]
+        wr = world_of(ref.world, ref.positions, "reference")[:, pair.ref_idx]
+        ok = np.isfinite(wa).all(-1) & np.isfinite(wr).all(-1)
+        return np.where(ok, pair.weights, 0.0)
+
     def fit_apply(self, pair: Pair, per_frame: bool) -> tuple[np.ndarray, Transform, np.ndarray]:
         from posecoach.geometry import hip_center
 
