@@ -253,7 +253,8 @@ def _lmeds_start(
     minimal subsets of joints (same subsets for every batch item, seeded)."""
     b, n, d = src.shape
     full = estimator(src, dst, w)
-    size = MIN_POINTS.get(getattr(estimator, "__name__", ""), d + 1)
+    # minimal subsets: one more point per extra dimension (3 for a 3D similarity)
+    size = MIN_POINTS.get(getattr(estimator, "__name__", ""), d + 1) + max(0, d - 2)
     if n <= size:
         return full
     rng = np.random.default_rng(0)
