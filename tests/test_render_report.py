@@ -134,13 +134,7 @@ def test_format_time() -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_clicking_a_cue_seeks_and_plays_the_overlay(tmp_path: Path) -> None:
-    import shutil
-
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium not installed")
+def test_clicking_a_cue_seeks_and_plays_the_overlay(tmp_path: Path, launch) -> None:
     with VideoWriter(tmp_path / "overlay.mp4", fps=10, size=(64, 48)) as w:
         for i in range(40):
             w.write(np.full((48, 64, 3), 5 * i, np.uint8))
@@ -148,19 +142,18 @@ def test_clicking_a_cue_seeks_and_plays_the_overlay(tmp_path: Path) -> None:
     page_path = write_report(
         {"score": 60, "cues": cues, "files": {"overlay": "overlay.mp4"}}, tmp_path
     )
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(page_path.as_uri())
-            page.wait_for_function("document.getElementById('pc-overlay').readyState >= 1")
-            assert page.evaluate("document.getElementById('pc-overlay').currentTime") == 0
-            page.click("button.pc-seek")
-            page.wait_for_function("document.getElementById('pc-overlay').currentTime >= 2.5")
-            t, error = page.evaluate(
-                "[document.getElementById('pc-overlay').currentTime,"
-                " document.getElementById('pc-overlay').error]"
-            )
-        finally:
-            browser.close()
+    browser = launch()
+    try:
+        page = browser.new_page()
+        page.goto(page_path.as_uri())
+        page.wait_for_function("document.getElementById('pc-overlay').readyState >= 1")
+        assert page.evaluate("document.getElementById('pc-overlay').currentTime") == 0
+        page.click("button.pc-seek")
+        page.wait_for_function("document.getElementById('pc-overlay').currentTime >= 2.5")
+        t, error = page.evaluate(
+            "[document.getElementById('pc-overlay').currentTime,"
+            " document.getElementById('pc-overlay').error]"
+        )
+    finally:
+        browser.close()
     assert 2.5 <= t < 4.0 and error is None  # seeked to the cue, H.264 decodes in the browser
