@@ -42,6 +42,7 @@ from posecoach.errors import InputError
 from posecoach.geometry import hip_center, shoulder_center
 from posecoach.pose import PoseSequence
 from posecoach.score import CALIBRATION, FrameScores, angle_curves, overall_score, score_frames
+from posecoach.skeletons import BODY_JOINTS
 from posecoach.temporal import Repetition, dtw_path, find_repetitions, pose_features
 
 __all__ = [
@@ -57,21 +58,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 #: Body joints compared (those both sides have, in this order).
-SCORE_JOINTS: tuple[str, ...] = (
-    "nose",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
+SCORE_JOINTS: tuple[str, ...] = BODY_JOINTS
 #: An attempt shorter than this fraction of the reference is matched inside it
 #: (open-begin/open-end DTW) instead of end to end.
 SUBSEQUENCE_RATIO = 0.67

@@ -42,6 +42,8 @@ __all__ = [
     "OPENPOSE_COCO_18",
     "MPII_16",
     "KINECT_V2_25",
+    "LIMB_JOINTS",
+    "BODY_JOINTS",
     "KERAAL_VICON_17",
 ]
 
@@ -514,6 +516,26 @@ KERAAL_VICON_17 = Skeleton(
         ],
     ),
 )
+
+#: The twelve limb joints every common skeleton has (shoulders, elbows, wrists, hips,
+#: knees, ankles), left before right: the shared core for aligners, scores and features.
+LIMB_JOINTS: tuple[str, ...] = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+
+#: :data:`LIMB_JOINTS` plus the nose: the body joints compared between skeletons.
+BODY_JOINTS: tuple[str, ...] = ("nose", *LIMB_JOINTS)
 
 #: Joints that can be computed from others as the mean of the listed joints.
 #: ``neck`` is taken as mid-shoulders (as OpenPose does), ``mid_hip`` as mid-hips;

@@ -40,6 +40,7 @@ import numpy as np
 from posecoach.align.base import AlignmentError, Pair, Transform, register_aligner
 from posecoach.errors import InputError
 from posecoach.geometry import joint_xyz
+from posecoach.skeletons import LIMB_JOINTS
 
 __all__ = [
     "JOINTS",
@@ -55,20 +56,7 @@ __all__ = [
 ]
 
 #: The joints the network reads, in order (every common skeleton has them).
-JOINTS: tuple[str, ...] = (
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
+JOINTS: tuple[str, ...] = LIMB_JOINTS
 #: Indices into :data:`JOINTS` of the torso (weighted 3× in the loss).
 TORSO: tuple[int, ...] = (0, 1, 6, 7)
 HIDDEN = 256

@@ -22,25 +22,11 @@ import numpy as np
 
 from posecoach.geometry import joint_angle
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import get
+from posecoach.skeletons import LIMB_JOINTS, get
 
 __all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
 
 SKELETON = get("blazepose_33")
-LIMB_JOINTS = (
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
 _LIMB_IDX = SKELETON.indices(LIMB_JOINTS)
 _TORSO_IDX = SKELETON.indices(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 ANGLES = {
