@@ -187,6 +187,7 @@ def extract(
     smooth: str | None = None,
     strict: bool = True,
     max_frames: int | None = None,
+    fix_swaps: bool = True,
 ) -> PoseSequence:
     """Extract one person's pose from a video, an image or a folder of images.
 
@@ -215,6 +216,11 @@ def extract(
         Fail on a truncated video (True) or warn and use the decodable frames (False).
     max_frames
         Only the first frames (not cached).
+    fix_swaps
+        Undo runs of frames whose left/right labels the model swapped
+        (:func:`posecoach.laterality.fix_left_right_swaps`, frames listed in the
+        provenance). Applied to the cached raw detections, so toggling it never re-runs
+        the model.
 
     Returns
     -------
@@ -275,6 +281,10 @@ def extract(
             stacklevel=2,
         )
     seq = seq.replace(metadata={**seq.metadata, "source": str(path)})
+    if fix_swaps:
+        from posecoach.laterality import fix_left_right_swaps
+
+        seq = fix_left_right_swaps(seq)
     if fill_gaps is not None or smooth is not None:
         from posecoach import filtering
 
