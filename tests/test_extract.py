@@ -68,7 +68,7 @@ def test_real_video_person_in_95_percent_of_frames(sample_videos: dict[str, Path
     assert np.nanmax(np.abs(hip_w)) < 0.05
     assert 0.3 < np.nanmedian(np.linalg.norm(seq.world[:, 11] - seq.world[:, 23], axis=1)) < 0.8
     assert ((seq.confidence >= 0) & (seq.confidence <= 1)).all()
-    assert seq.provenance[-1]["op"] == "extract"
+    assert "extract" in [p["op"] for p in seq.provenance]
 
 
 @pytest.mark.slow
