@@ -37,7 +37,7 @@ from posecoach.align.cameras import random_camera  # noqa: E402
 from posecoach.align.synthetic import plant_error, project_view  # noqa: E402
 from posecoach.align.view3d import fit_weak_perspective  # noqa: E402
 
-METHODS = ("normalize", "similarity", "affine", "perspective", "view3d", "learned")
+METHODS = ["normalize", "similarity", "affine", "perspective", "view3d", "learned"]
 MODES = (("frame", True), ("seq", False))
 ERRORS = (("trunk", 20.0), ("arm", 30.0), ("knee", 25.0))
 
@@ -190,12 +190,49 @@ def speed(seq, cams) -> dict:
     return out
 
 
+def video_part(quick: bool) -> None:
+    views = extract_views()
+    resid, hits, floors = real_views(views, quick)
+    floor = float(np.mean(list(floors.values())))
+    base = resid["similarity", "frame"][0]
+    rows = []
+    for m in METHODS:
+        for mode, _ in MODES:
+            r, per_pair = resid[m, mode]
+            rows.append(
+                [m, mode, r, f"{min(per_pair):.3f}-{max(per_pair):.3f}", r / base, r / floor,
+                 hits[m, mode]]
+            )  # fmt: skip
+    table(
+        "Real multi-view (Pose2Sim demo, 4 views, 12 ordered pairs, MediaPipe)",
+        ["method", "mode", "residual", "range over pairs", "/ similarity", "/ noise floor",
+         "Hit@1 ±5 frames"],
+        rows,
+    )  # fmt: skip
+    print(
+        "\nnoise floor (each view's own 3D-to-image fit): "
+        + ", ".join(f"cam0{k} {v:.3f}" for k, v in floors.items())
+        + f"; mean {floor:.3f}"
+    )
+    print(
+        "note: 'seq' fits one transform on the same-instant pairs of the whole take "
+        "(a fixed camera); retrieval then compares hip-centred poses under that transform."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmark the aligners")
     ap.add_argument("--quick", action="store_true", help="fewer cameras and queries")
     ap.add_argument("--no-video", action="store_true", help="skip the real multi-view part")
+    ap.add_argument("--video-only", action="store_true", help="only the real multi-view part")
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated aligners")
     args = ap.parse_args()
+    METHODS[:] = args.methods.split(",")
     t0 = time.time()
+    if args.video_only:
+        video_part(args.quick)
+        print(f"\ntotal {time.time() - t0:.0f}s")
+        return
     held_out = io.load(SHARED / "cmu_mocap_bvh" / "11_01.bvh")
     seq = held_out.frames(slice(0, None, 4))  # 150 poses at 30 fps
     pairs = camera_pairs(4 if args.quick else 10)
@@ -222,33 +259,7 @@ def main() -> None:
     )
 
     if not args.no_video:
-        views = extract_views()
-        resid, hits, floors = real_views(views, args.quick)
-        floor = float(np.mean(list(floors.values())))
-        base = resid["similarity", "frame"][0]
-        rows = []
-        for m in METHODS:
-            for mode, _ in MODES:
-                r, per_pair = resid[m, mode]
-                rows.append(
-                    [m, mode, r, f"{min(per_pair):.3f}-{max(per_pair):.3f}", r / base, r / floor,
-                     hits[m, mode]]
-                )  # fmt: skip
-        table(
-            "Real multi-view (Pose2Sim demo, 4 views, 12 ordered pairs, MediaPipe)",
-            ["method", "mode", "residual", "range over pairs", "/ similarity", "/ noise floor",
-             "Hit@1 ±5 frames"],
-            rows,
-        )  # fmt: skip
-        print(
-            "\nnoise floor (each view's own 3D-to-image fit): "
-            + ", ".join(f"cam0{k} {v:.3f}" for k, v in floors.items())
-            + f"; mean {floor:.3f}"
-        )
-        print(
-            "note: 'seq' fits one transform on the same-instant pairs of the whole take "
-            "(a fixed camera); retrieval then compares hip-centred poses under that transform."
-        )
+        video_part(args.quick)
 
     sp = speed(seq, pairs[0])
     base = sp["similarity", "frame"]
