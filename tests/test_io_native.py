@@ -185,3 +185,18 @@ def test_round_trip_property(t: int, dims: int, seed: int, fmt: str) -> None:
     np.testing.assert_array_equal(back.positions, seq.positions)
     np.testing.assert_array_equal(back.confidence, seq.confidence)
     np.testing.assert_allclose(back.timestamps, seq.timestamps, rtol=0, atol=1e-12)
+
+
+def test_written_files_get_the_umask_mode_not_0600(tmp_path):
+    import os
+    import stat
+
+    from posecoach.io.atomic import atomic_path
+
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "x.txt") as tmp:
+            tmp.write_text("hi")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x.txt").stat().st_mode) == 0o644
