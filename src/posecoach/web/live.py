@@ -22,6 +22,7 @@ import numpy as np
 
 from posecoach.geometry import joint_angle
 from posecoach.pose import PoseSequence
+from posecoach.score import ANGLES as SCORE_ANGLES
 from posecoach.skeletons import LIMB_JOINTS, get
 
 __all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
@@ -29,16 +30,8 @@ __all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
 SKELETON = get("blazepose_33")
 _LIMB_IDX = SKELETON.indices(LIMB_JOINTS)
 _TORSO_IDX = SKELETON.indices(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-ANGLES = {
-    "left elbow": ("left_shoulder", "left_elbow", "left_wrist"),
-    "right elbow": ("right_shoulder", "right_elbow", "right_wrist"),
-    "left knee": ("left_hip", "left_knee", "left_ankle"),
-    "right knee": ("right_hip", "right_knee", "right_ankle"),
-    "left hip": ("left_shoulder", "left_hip", "left_knee"),
-    "right hip": ("right_shoulder", "right_hip", "right_knee"),
-    "left shoulder": ("left_hip", "left_shoulder", "left_elbow"),
-    "right shoulder": ("right_hip", "right_shoulder", "right_elbow"),
-}
+#: The scored joint angles, keyed by a readable name ("left elbow").
+ANGLES = {name.replace("_", " "): abc for name, abc in SCORE_ANGLES.items()}
 
 
 def normalise_pose(points: np.ndarray) -> np.ndarray:
