@@ -228,6 +228,8 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated aligners")
     args = ap.parse_args()
     METHODS[:] = args.methods.split(",")
+    if "similarity" not in METHODS:  # the baseline of every ratio
+        METHODS.insert(0, "similarity")
     t0 = time.time()
     if args.video_only:
         video_part(args.quick)

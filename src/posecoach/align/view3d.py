@@ -36,13 +36,17 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posecoach.align import estimators as est
 from posecoach.align.base import AlignmentError, Pair, Transform, register_aligner
 
-__all__ = ["View3DAligner", "fit_weak_perspective", "world_of"]
+if TYPE_CHECKING:
+    from posecoach.pose import PoseSequence
+
+__all__ = ["View3DAligner", "fit_weak_perspective", "on_own_image", "shift", "world_of"]
 
 
 def world_of(seq_world: np.ndarray | None, positions: np.ndarray, who: str) -> np.ndarray:
@@ -144,6 +148,16 @@ class View3DAligner:
     min_joints: int = 4
     description: str = "3D rotation into the reference camera's view, then projection"
     robust: bool = True
+    #: ``"auto"`` (pinhole when the reference has an image size and OpenCV is present,
+    #: else weak perspective), ``"pinhole"`` or ``"weak"``.
+    camera: str = "auto"
+    #: Put the attempt's 3D exactly on its own 2D (its camera's image-plane coordinates
+    #: from the 2D landmarks, depth from the 3D) before turning it.
+    image_consistent: bool = True
+    #: Per sequence: one robust 2D fit after projecting, ``"shift"`` (offset),
+    #: ``"scale"`` (+ size), ``"similarity"`` (+ roll) or ``""`` (none): a fixed
+    #: camera's leftover; one for the whole take, so it cannot absorb per-frame errors.
+    refine_2d: str = ""
 
     def usable_weights(self, pair: Pair) -> np.ndarray:
         """The pair's weights, zero where either pose lacks 3D for the joint."""
@@ -159,6 +173,8 @@ class View3DAligner:
         att, ref = pair.attempt, pair.reference
         wa_all = world_of(att.world, att.positions, "attempt")  # (T, K, 3)
         wr_all = world_of(ref.world, ref.positions, "reference")
+        if self.image_consistent and att.world is not None and self._use_pinhole(att):
+            wa_all = on_own_image(att, self._use_pinhole(att))
         wa = wa_all[:, pair.att_idx]
         wr = wr_all[:, pair.ref_idx]
         w = np.where(np.isfinite(wa).all(-1) & np.isfinite(wr).all(-1), pair.weights, 0.0)
@@ -190,12 +206,112 @@ class View3DAligner:
         }
         if ref.positions.shape[-1] == 3 and ref.world is None:
             out = turned  # 3D reference: no camera to project through
+        elif self._use_pinhole(ref):
+            from posecoach.align.pinhole import fit_pinhole
+
+            assert ref.image_size is not None
+            cam = fit_pinhole(wr, pair.ref_points(), w, ref.image_size)
+            out = cam.project(turned)
+            if not np.isfinite(cam.residual).all():  # frames PnP could not fit
+                bad = ~np.isfinite(cam.residual)
+                cam_s, cam_r, cam_t, _ = fit_weak_perspective(
+                    wr[bad], pair.ref_points()[bad], w[bad]
+                )
+                weak = cam_s[:, None, None] * np.einsum("tij,tkj->tki", cam_r[:, :2], turned[bad])
+                out[bad] = weak + cam_t[:, None]
+            params.update(
+                camera_focal=np.array(cam.focal), camera_rvec=cam.rvec, camera_tvec=cam.tvec
+            )
         else:
             cam_s, cam_r, cam_t, _ = fit_weak_perspective(wr, pair.ref_points(), w)
             out = cam_s[:, None, None] * np.einsum("tij,tkj->tki", cam_r[:, :2], turned)
             out = out + cam_t[:, None]
             params.update(camera_scale=cam_s, camera_rotation=cam_r, camera_translation=cam_t)
+        if self.refine_2d and not per_frame and out.shape[-1] == 2:
+            a2 = out[:, pair.att_idx].reshape(1, -1, 2)
+            r2 = pair.ref_points().reshape(1, -1, 2)
+            ok = np.isfinite(a2).all(-1) & np.isfinite(r2).all(-1)
+            m2, _ = est.robust_fit(
+                _REFINERS[self.refine_2d],
+                np.nan_to_num(a2),
+                np.nan_to_num(r2),
+                np.where(ok, w.reshape(1, -1), 0.0),
+            )
+            out = est.apply_matrix(m2, out.reshape(1, -1, 2)).reshape(out.shape)
+            params["refine_2d"] = m2[0]
         return out, Transform(self.name, per_frame, None, params), rw.reshape(w.shape)
+
+    def _use_pinhole(self, seq: PoseSequence) -> bool:
+        if self.camera == "weak" or seq.image_size is None or seq.space != "pixel":
+            return False
+        if self.camera == "pinhole":
+            return True
+        try:
+            import cv2  # noqa: F401
+        except ImportError:  # pragma: no cover - OpenCV comes with mediapipe
+            return False
+        return True
+
+
+def shift(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted translation only, as a ``(B, 3, 3)`` homogeneous 2D matrix.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> shift(np.zeros((1, 2, 2)), np.ones((1, 2, 2)), np.ones((1, 2)))[0].tolist()
+    [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+    """
+    wn = w / np.maximum(w.sum(-1, keepdims=True), 1e-12)
+    d = np.einsum("bn,bnd->bd", wn, np.nan_to_num(dst) - np.nan_to_num(src))
+    m = np.tile(np.eye(3), (len(d), 1, 1))
+    m[:, :2, 2] = d
+    return m
+
+
+_REFINERS = {"shift": shift, "scale": est.translation_scale, "similarity": est.similarity}
+
+
+def on_own_image(seq: PoseSequence, pinhole: bool) -> np.ndarray:
+    """The sequence's ``world`` moved onto its own 2D: in its camera's frame, the
+    image-plane coordinates come from the 2D landmarks and only the depth from the 3D.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from posecoach import PoseSequence
+    >>> w = np.random.default_rng(0).normal(size=(1, 17, 3))
+    >>> seq = PoseSequence(100 * w[..., :2] + 50, skeleton="coco_17", world=w)
+    >>> bool(np.allclose(on_own_image(seq, pinhole=False), w))
+    True
+    """
+    from posecoach.align.base import pair_poses
+
+    world = seq.world
+    image = seq.positions[..., :2]
+    p = pair_poses(seq, seq)
+    wts = np.zeros(world.shape[:2])
+    wts[:, p.att_idx] = p.weights
+    if pinhole:
+        from posecoach.align.pinhole import fit_pinhole
+
+        cam = fit_pinhole(world, image, wts, seq.image_size)
+        rot = cam.rotations()
+        c = np.einsum("tij,tkj->tki", rot, world) + cam.tvec[:, None]
+        k = cam.intrinsics
+        pp = np.array([k[0, 2], k[1, 2]])
+        c2 = c.copy()
+        c2[..., :2] = (image - pp) * c[..., 2:3] / k[0, 0]
+        out = np.einsum("tji,tkj->tki", rot, c2 - cam.tvec[:, None])
+        ok = np.isfinite(cam.residual)[:, None, None] & np.isfinite(out)
+    else:
+        s, r, t, _ = fit_weak_perspective(world, image, wts)
+        c = np.einsum("tij,tkj->tki", r, world)
+        c2 = c.copy()
+        c2[..., :2] = (image - t[:, None]) / s[:, None, None]
+        out = np.einsum("tji,tkj->tki", r, c2)
+        ok = (np.isfinite(s) & (s > 0))[:, None, None] & np.isfinite(out)
+    return np.where(ok, out, world)
 
 
 register_aligner("view3d", View3DAligner)
