@@ -89,6 +89,7 @@ def _solve(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import cv2
 
+    no_distortion = np.zeros(4)
     t = world.shape[0]
     rv, tv, res = np.zeros((t, 3)), np.zeros((t, 3)), np.full(t, np.nan)
     ok_all = (weights > 0) & np.isfinite(world).all(-1) & np.isfinite(image).all(-1)
@@ -99,18 +100,25 @@ def _solve(
         x3 = np.ascontiguousarray(world[i, m], dtype=np.float64)
         x2 = np.ascontiguousarray(image[i, m, :2], dtype=np.float64)
         try:
-            good, r, tt = cv2.solvePnP(x3, x2, k, None, flags=cv2.SOLVEPNP_EPNP)
+            good, r, tt = cv2.solvePnP(x3, x2, k, no_distortion, flags=cv2.SOLVEPNP_EPNP)
             if not good or tt[2, 0] <= 0:
                 continue
             good, r, tt = cv2.solvePnP(
-                x3, x2, k, None, r, tt, useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE
+                x3,
+                x2,
+                k,
+                no_distortion,
+                r,
+                tt,
+                useExtrinsicGuess=True,
+                flags=cv2.SOLVEPNP_ITERATIVE,
             )
         except cv2.error:
             continue
         if not good or tt[2, 0] <= 0:
             continue
         rv[i], tv[i] = r[:, 0], tt[:, 0]
-        proj, _ = cv2.projectPoints(x3, r, tt, k, None)
+        proj, _ = cv2.projectPoints(x3, r, tt, k, no_distortion)
         d = np.linalg.norm(proj[:, 0] - x2, axis=-1)
         res[i] = float((weights[i, m] * d).sum() / weights[i, m].sum())
     return rv, tv, res

@@ -287,12 +287,14 @@ def on_own_image(seq: PoseSequence, pinhole: bool) -> np.ndarray:
     """
     from posecoach.align.base import pair_poses
 
-    world = seq.world
+    if seq.world is None:
+        raise AlignmentError("on_own_image needs world landmarks, got a sequence without")
+    world: np.ndarray = seq.world
     image = seq.positions[..., :2]
     p = pair_poses(seq, seq)
     wts = np.zeros(world.shape[:2])
     wts[:, p.att_idx] = p.weights
-    if pinhole:
+    if pinhole and seq.image_size is not None:
         from posecoach.align.pinhole import fit_pinhole
 
         cam = fit_pinhole(world, image, wts, seq.image_size)
