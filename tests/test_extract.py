@@ -308,3 +308,22 @@ def test_cli_bad_subject_exits_1(tmp_path: Path) -> None:
         app, ["extract", str(img), "-o", str(tmp_path / "o.pose.npz"), "--subject", "tall"]
     )
     assert result.exit_code == 1 and "expected subject" in result.output
+
+
+@pytest.mark.slow
+def test_cli_extract_fixes_swaps_unless_told_to_keep_them(
+    sample_videos: dict[str, Path], tmp_path: Path
+) -> None:
+    from posecoach.cli import app
+    from posecoach.laterality import _OP
+
+    def run(*flags: str) -> posecoach.PoseSequence:
+        out = tmp_path / f"pose{len(flags)}.pose.npz"
+        args = ["extract", str(sample_videos["single/cam02"]), "-o", str(out), *flags]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return posecoach.load(out)
+
+    fixed = [p for p in run().provenance if p["op"] == _OP]
+    assert len(fixed) == 1 and 41 in fixed[0]["params"]["frames"]  # MediaPipe's swap on cam02
+    assert all(p["op"] != _OP for p in run("--keep-swaps").provenance)

@@ -49,6 +49,11 @@ def register(app: typer.Typer) -> None:
         backend: str = typer.Option("mediapipe", "--backend", help="Pose backend."),
         fps: float = typer.Option(30.0, "--fps", help="Frame rate of an image folder."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached results."),
+        fix_swaps: bool = typer.Option(
+            True,
+            "--fix-swaps/--keep-swaps",
+            help="Undo frames where the estimator swapped left and right labels.",
+        ),
     ) -> None:
         """Extract one person's pose from a video, image or image folder."""
         import posecoach
@@ -68,6 +73,7 @@ def register(app: typer.Typer) -> None:
                     fps=fps,
                     fill_gaps=max_gap if fill_gaps else None,
                     smooth=smooth,
+                    fix_swaps=fix_swaps,
                 )
             posecoach.save(seq, output)
             found = int(seq.visible.any(axis=1).sum())
