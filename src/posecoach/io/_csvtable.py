@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -127,6 +128,17 @@ class TableData:
     groups: list[str] | None
     frames: np.ndarray | None
     times: np.ndarray | None
+
+    def metadata(self, source: Path, format_name: str) -> dict[str, Any]:
+        """Sequence metadata: source, format, and the per-frame label/group/frame columns."""
+        meta: dict[str, Any] = {"source": str(source), "format": format_name}
+        if self.labels is not None:
+            meta["labels"] = self.labels
+        if self.groups is not None:
+            meta["groups"] = self.groups
+        if self.frames is not None:
+            meta["frame_indices"] = [int(f) for f in self.frames]
+        return meta
 
 
 def _column(cells: Sequence[str], name: str, first_row: int) -> np.ndarray:

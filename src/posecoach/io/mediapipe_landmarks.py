@@ -130,13 +130,7 @@ def read_mediapipe_csv(
         no_z = np.isnan(pos[..., 2]) & np.isfinite(pos[..., :2]).all(-1)
         pos[..., 2][no_z] = 0.0
     rate, timestamps = timing_from_columns(data.frames, data.times, fps)
-    meta: dict[str, Any] = {"source": str(p), "format": "mediapipe_csv"}
-    if data.labels is not None:
-        meta["labels"] = data.labels
-    if data.groups is not None:
-        meta["groups"] = data.groups
-    if data.frames is not None:
-        meta["frame_indices"] = [int(f) for f in data.frames]
+    meta = data.metadata(p, "mediapipe_csv")
     with file_errors(p, "MediaPipe landmark CSV"):
         return PoseSequence(
             pos,

@@ -142,13 +142,7 @@ def read_wide_csv(
         c = cols.get("c", cols.get("v"))
         conf[:, j] = 1.0 if c is None else np.nan_to_num(data.values[:, c], nan=0.0)
     rate, timestamps = timing_from_columns(data.frames, data.times, fps)
-    meta: dict[str, Any] = {"source": str(p), "format": "wide_csv"}
-    if data.labels is not None:
-        meta["labels"] = data.labels
-    if data.groups is not None:
-        meta["groups"] = data.groups
-    if data.frames is not None:
-        meta["frame_indices"] = [int(f) for f in data.frames]
+    meta = data.metadata(p, "wide_csv")
     with file_errors(p, "wide CSV"):
         return PoseSequence(
             pos,
