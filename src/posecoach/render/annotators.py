@@ -196,6 +196,8 @@ class SkeletonAnnotator:
         Joints whose confidence is below this are not drawn, nor their bones.
     joint_color
         Optional separate RGB colour of the joint dots.
+    dash
+        Dash (and gap) length in pixels for dashed bones; 0 draws solid bones.
 
     Example
     -------
@@ -215,12 +217,14 @@ class SkeletonAnnotator:
         radius: int = 4,
         min_confidence: float = 0.3,
         joint_color: Color | None = None,
+        dash: int = 0,
     ) -> None:
         self.color = _color(color)
         self.thickness = max(1, int(thickness))
         self.radius = max(0, int(radius))
         self.min_confidence = float(min_confidence)
         self.joint_color = _color(joint_color) if joint_color is not None else None
+        self.dash = max(0, int(dash))
 
     def annotate(
         self,
@@ -245,7 +249,15 @@ class SkeletonAnnotator:
         pts = _check_points(points, sk)
         ok = _visible(pts, confidence, self.min_confidence, sk.n_joints)
         _draw_skeleton(
-            canvas, pts, ok, sk, self.color, self.thickness, self.radius, self.joint_color
+            canvas,
+            pts,
+            ok,
+            sk,
+            self.color,
+            self.thickness,
+            self.radius,
+            self.joint_color,
+            dash=self.dash,
         )
         return canvas
 
@@ -332,7 +344,7 @@ class GhostAnnotator:
         return canvas
 
 
-class CorrectedPoseAnnotator:
+class CorrectedPoseAnnotator(SkeletonAnnotator):
     """The corrected pose ("your body, in the correct form") as a dashed skeleton.
 
     Parameters
@@ -363,36 +375,7 @@ class CorrectedPoseAnnotator:
         min_confidence: float = 0.3,
         dash: int = 10,
     ) -> None:
-        self.color = _color(color)
-        self.thickness = max(1, int(thickness))
-        self.radius = max(0, int(radius))
-        self.min_confidence = float(min_confidence)
-        self.dash = max(1, int(dash))
-
-    def annotate(
-        self,
-        frame: np.ndarray,
-        points: np.ndarray,
-        skeleton: Skeleton | str,
-        confidence: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Return a copy of ``frame`` with the dashed skeleton drawn on it."""
-        return self.draw_into(_check_frame(frame).copy(), points, skeleton, confidence)
-
-    def draw_into(
-        self,
-        canvas: np.ndarray,
-        points: np.ndarray,
-        skeleton: Skeleton | str,
-        confidence: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Draw IN PLACE on ``canvas`` (a frame the caller owns) and return it."""
-        sk = get(skeleton)
-        canvas = _check_frame(canvas)
-        pts = _check_points(points, sk)
-        ok = _visible(pts, confidence, self.min_confidence, sk.n_joints)
-        _draw_skeleton(canvas, pts, ok, sk, self.color, self.thickness, self.radius, dash=self.dash)
-        return canvas
+        super().__init__(color, thickness, radius, min_confidence, dash=max(1, int(dash)))
 
 
 def error_color(
