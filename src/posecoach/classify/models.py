@@ -412,7 +412,37 @@ def _train_loop(net: Any, xb: Any, yb: Any, epochs: int, lr: float, seed: int, b
     net.eval()
 
 
-class MlpModel(Model):
+class _TorchModel(Model):
+    """A PyTorch network on standardised inputs; saved as the standardiser plus weights."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    net: Any
+
+    def _build(self, n_in: int) -> Any:
+        raise NotImplementedError
+
+    def _probabilities(self, standardised: np.ndarray) -> np.ndarray:
+        torch = _torch()
+        with torch.no_grad():
+            z = self.net(torch.from_numpy(standardised)).numpy()
+        return _softmax(z)
+
+    def arrays(self) -> Arrays:
+        return {
+            "mean": self.mean,
+            "scale": self.scale,
+            **{f"net.{k}": v for k, v in _torch_arrays(self.net).items()},
+        }
+
+    def load_arrays(self, arrays: Arrays) -> None:
+        self.mean = np.asarray(arrays["mean"], dtype=np.float64)
+        self.scale = np.asarray(arrays["scale"], dtype=np.float64)
+        self.net = self._build(len(self.mean))
+        _load_torch_arrays(self.net, arrays)
+
+
+class MlpModel(_TorchModel):
     """Small multi-layer perceptron in PyTorch (CPU, seeded), standardised inputs.
 
     Example
@@ -457,24 +487,7 @@ class MlpModel(Model):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        torch = _torch()
-        xs = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        with torch.no_grad():
-            z = self.net(torch.from_numpy(xs)).numpy()
-        return _softmax(z)
-
-    def arrays(self) -> Arrays:
-        return {
-            "mean": self.mean,
-            "scale": self.scale,
-            **{f"net.{k}": v for k, v in _torch_arrays(self.net).items()},
-        }
-
-    def load_arrays(self, arrays: Arrays) -> None:
-        self.mean = np.asarray(arrays["mean"], dtype=np.float64)
-        self.scale = np.asarray(arrays["scale"], dtype=np.float64)
-        self.net = self._build(len(self.mean))
-        _load_torch_arrays(self.net, arrays)
+        return self._probabilities((np.asarray(x, dtype=np.float64) - self.mean) / self.scale)
 
 
 # --------------------------------------------------------------------------- sequences
@@ -560,7 +573,7 @@ class DtwModel(Model):
         self.y = np.asarray(arrays["y"], dtype=np.int64)
 
 
-class SeqCnnModel(Model):
+class SeqCnnModel(_TorchModel):
     """Small 1D convolutional network over time (PyTorch, CPU, seeded).
 
     Each sequence is resampled to ``length`` frames; two convolutions, global average
@@ -633,24 +646,7 @@ class SeqCnnModel(Model):
         return self
 
     def predict_proba(self, x: Sequence[np.ndarray]) -> np.ndarray:
-        torch = _torch()
-        xs = (self._stack(x) - self.mean) / self.scale
-        with torch.no_grad():
-            z = self.net(torch.from_numpy(xs)).numpy()
-        return _softmax(z)
-
-    def arrays(self) -> Arrays:
-        return {
-            "mean": self.mean,
-            "scale": self.scale,
-            **{f"net.{k}": v for k, v in _torch_arrays(self.net).items()},
-        }
-
-    def load_arrays(self, arrays: Arrays) -> None:
-        self.mean = np.asarray(arrays["mean"], dtype=np.float64)
-        self.scale = np.asarray(arrays["scale"], dtype=np.float64)
-        self.net = self._build(len(self.mean))
-        _load_torch_arrays(self.net, arrays)
+        return self._probabilities((self._stack(x) - self.mean) / self.scale)
 
 
 MODELS: dict[str, type[Model]] = {
