@@ -304,6 +304,8 @@ class StreamExtractor:
         A registered backend name or instance.
     subject
         As in :func:`extract`; tracked across calls.
+    static
+        Treat every frame as an unrelated photo (no tracking between calls).
 
     Example
     -------
@@ -315,7 +317,11 @@ class StreamExtractor:
     """
 
     def __init__(
-        self, backend: str | PoseBackend = "mediapipe", subject: SubjectSpec = "largest"
+        self,
+        backend: str | PoseBackend = "mediapipe",
+        subject: SubjectSpec = "largest",
+        *,
+        static: bool = False,
     ) -> None:
         self.backend = get_backend(backend)
         ok, why = self.backend.available()
@@ -323,7 +329,7 @@ class StreamExtractor:
             from posecoach.extract.base import BackendError
 
             raise BackendError(f"pose backend {self.backend.name!r} is not usable: {why}")
-        self._tracker = SubjectTracker(self.backend, subject, static=False)
+        self._tracker = SubjectTracker(self.backend, subject, static=static)
         from posecoach.skeletons import get
 
         self._k = get(self.backend.skeleton).n_joints

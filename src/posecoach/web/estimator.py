@@ -1,15 +1,13 @@
 """Pose estimation for the web app: live frames and the "is anybody in this video?" check.
 
-Uses ``posecoach.extract.StreamExtractor`` when the extraction package provides it, else
-MediaPipe's BlazePose directly (same model, same 33 landmarks), so the web app works with
-either. Images are RGB uint8 ``(H, W, 3)``; landmarks come back in pixels.
+Both go through ``posecoach.extract.StreamExtractor`` (the same backend and subject choice
+as offline extraction). Images are RGB uint8 ``(H, W, 3)``; landmarks come back in pixels.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,55 +26,21 @@ class LiveEstimator:
     """Track one person across consecutive frames (tracking mode); ``static`` for stills."""
 
     def __init__(self, *, static: bool = False) -> None:
-        self._stream: Any = None
-        self._mp: Any = None
-        if not static:
-            try:
-                from posecoach.extract import StreamExtractor  # type: ignore[attr-defined]
+        from posecoach.extract import StreamExtractor
 
-                self._stream = StreamExtractor()
-            except Exception:  # extraction package not there yet or no such class
-                self._stream = None
-        if self._stream is None:
-            from posecoach.errors import require
-
-            mp: Any = require("mediapipe", "extract")
-            self._mp = mp.solutions.pose.Pose(
-                static_image_mode=static, model_complexity=1, min_detection_confidence=0.5
-            )
+        self._stream = StreamExtractor(static=static)
 
     def process(self, rgb: np.ndarray, time_s: float) -> FramePose | None:
         """Landmarks of the person in ``rgb`` or None when nobody is found."""
-        if self._stream is not None:
-            seq = self._stream.process(rgb, time_s)
-            pts = np.asarray(seq.positions[0, :, :2], dtype=float)
-            conf = (
-                np.asarray(seq.confidence[0], dtype=float)
-                if seq.confidence is not None
-                else np.where(np.isnan(pts[:, 0]), 0.0, 1.0)
-            )
-            if seq.space == "normalized":
-                h, w = rgb.shape[:2]
-                pts = pts * np.array([w, h], dtype=float)
-            if np.all(np.isnan(pts)):
-                return None
-            return FramePose(pts, conf)
-        result = self._mp.process(np.ascontiguousarray(rgb))
-        if result.pose_landmarks is None:
+        seq = self._stream.process(rgb, time_s)
+        pts = np.asarray(seq.positions[0, :, :2], dtype=float)
+        if np.all(np.isnan(pts)):
             return None
-        h, w = rgb.shape[:2]
-        lm = result.pose_landmarks.landmark
-        pts = np.array([[p.x * w, p.y * h] for p in lm], dtype=float)
-        conf = np.array([p.visibility for p in lm], dtype=float)
-        return FramePose(pts, conf)
+        return FramePose(pts, np.asarray(seq.confidence[0], dtype=float))
 
     def close(self) -> None:
         """Free the model."""
-        if self._mp is not None:
-            self._mp.close()
-        close = getattr(self._stream, "close", None)
-        if callable(close):
-            close()
+        self._stream.close()
 
 
 def person_in_video(path: Path, n_frames: int, samples: int = 4, max_side: int = 640) -> bool:
