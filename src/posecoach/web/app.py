@@ -347,7 +347,7 @@ def _pose_json(path: Path) -> dict[str, Any]:
 
     seq = load(path)
     pos = np.asarray(seq.positions[..., :2], dtype=float)
-    conf = seq.confidence if seq.confidence is not None else np.ones(pos.shape[:2])
+    conf = seq.confidence
     frames = [points_json(fp, fc) for fp, fc in zip(pos, conf, strict=True)]
     return {
         "fps": float(seq.fps),
