@@ -49,8 +49,30 @@ def frames_jpeg(video: Path, n: int, width: int) -> list[bytes]:
     return out
 
 
+class DirectMediaPipe:
+    """The competitor: MediaPipe BlazePose called on each frame, no subject tracking."""
+
+    def __init__(self) -> None:
+        import mediapipe as mp
+
+        self._pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+
+    def process(self, rgb: np.ndarray, time_s: float):
+        from posecoach.web.estimator import FramePose
+
+        found = self._pose.process(rgb).pose_landmarks
+        if found is None:
+            return None
+        h, w = rgb.shape[:2]
+        lm = found.landmark
+        pts = np.array([[p.x * w, p.y * h] for p in lm])
+        return FramePose(pts, np.array([p.visibility for p in lm]))
+
+    def close(self) -> None:
+        self._pose.close()
+
+
 def live_server_side(video: Path, n: int) -> list[tuple[str, int, float]]:
-    from posecoach.io import load  # noqa: F401
     from posecoach.web.estimator import LiveEstimator
     from posecoach.web.live import LiveCoach
     from posecoach.web.live_socket import decode_image
@@ -58,19 +80,20 @@ def live_server_side(video: Path, n: int) -> list[tuple[str, int, float]]:
     rows = []
     for width in (256, 320, 480):
         jpgs = frames_jpeg(video, n, width)
-        for path in ("StreamExtractor", "MediaPipe direct"):
-            est = LiveEstimator()
-            if path == "MediaPipe direct":
-                est.close()
-                import mediapipe as mp
-
-                est._stream = None
-                est._mp = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+        for path, make in (
+            ("StreamExtractor", LiveEstimator),
+            ("MediaPipe direct", DirectMediaPipe),
+        ):
+            est = make()
             coach = LiveCoach(None)
-            est.process(decode_image(jpgs[0]), 0.0)  # warm up
+            first = decode_image(jpgs[0])
+            assert first is not None
+            est.process(first, 0.0)  # warm up
             t0 = time.perf_counter()
             for i, jpg in enumerate(jpgs):
-                pose = est.process(decode_image(jpg), i / 30)
+                rgb = decode_image(jpg)
+                assert rgb is not None
+                pose = est.process(rgb, i / 30)
                 coach.step(None if pose is None else pose.points)
             ms = 1000 * (time.perf_counter() - t0) / len(jpgs)
             est.close()
