@@ -6,18 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import user_errors
-
-_MEDIA = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".jpg", ".jpeg", ".png", ".bmp"}
-
-
-def _read(path: Path):
-    """A pose file through posecoach.io, or a video/image through pose extraction."""
-    import posecoach
-
-    if path.suffix.lower() in _MEDIA or (path.is_dir() and not any(path.glob("*.json"))):
-        return posecoach.extract(path)
-    return posecoach.load(path)
+from posecoach.cli.common import read_pose_or_media, user_errors
 
 
 def write_overlay_png(reference, attempt, aligned, out: Path, frame: int = 0) -> Path:
@@ -93,8 +82,8 @@ def register(app: typer.Typer) -> None:
         from posecoach.align import align
 
         with user_errors():
-            att = _read(attempt)
-            ref = _read(reference)
+            att = read_pose_or_media(attempt)
+            ref = read_pose_or_media(reference)
             result = align(att, ref, method, per_frame=per_frame, min_confidence=min_confidence)
             posecoach.save(result.aligned, output)
             if png is not None:

@@ -1,13 +1,18 @@
-"""Helpers shared by CLI commands: error wrapping and progress bars."""
+"""Helpers shared by CLI commands: error wrapping, progress bars, reading an input."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from posecoach.errors import PoseCoachError
+
+if TYPE_CHECKING:
+    from posecoach.pose import PoseSequence
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -45,3 +50,16 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
             progress.update(task, completed=done, total=total or None)
 
         yield update
+
+
+_MEDIA = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".jpg", ".jpeg", ".png", ".bmp"}
+
+
+def read_pose_or_media(path: Path) -> PoseSequence:
+    """A pose file through posecoach.io, or a video/image (or image folder) through pose
+    extraction."""
+    import posecoach
+
+    if path.suffix.lower() in _MEDIA or (path.is_dir() and not any(path.glob("*.json"))):
+        return posecoach.extract(path)
+    return posecoach.load(path)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.align import _read
-from posecoach.cli.common import user_errors
+from posecoach.cli.common import read_pose_or_media, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +60,7 @@ def register(app: typer.Typer) -> None:
                     "camera of each view with --cameras"
                 )
             result = triangulate(
-                [_read(v) for v in views], cams, min_confidence=min_confidence,
+                [read_pose_or_media(v) for v in views], cams, min_confidence=min_confidence,
                 outlier_px=outlier_px,
             )  # fmt: skip
             posecoach.save(result.pose, output)
