@@ -17,8 +17,9 @@
 6. write ``result.json`` and, with ``render=True``, ``overlay.mp4``,
    ``side_by_side.mp4``, plots and ``report.html`` (:mod:`posecoach.render`).
 
-Everything is written into a temporary sibling folder that is renamed to ``outdir`` only
-at the end, so a failed run leaves nothing half-written.
+Everything is written into a temporary folder and committed into ``outdir`` in one step
+(:class:`posecoach.app.outputs.OutputFolder`): only files posecoach wrote there are ever
+replaced, and a failed or killed run leaves the previous result.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import contextlib
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -470,6 +469,7 @@ def compare(
     reps: str | bool = "auto",
     band: int | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> CompareResult:
     """Compare an attempt with a reference (see the module docstring for the steps).
 
@@ -479,7 +479,9 @@ def compare(
         Paths to a video, image, image folder or pose file, or :class:`PoseSequence`.
     outdir
         Folder for result.json (and, with ``render``, videos, plots and report.html).
-        ``None`` writes nothing.
+        ``None`` writes nothing. A folder holding files posecoach did not write is
+        refused unless ``force`` (see :mod:`posecoach.app.outputs`); only posecoach's own
+        files there are ever replaced.
     method
         Spatial aligner name for :func:`posecoach.align.align` (``None``: its default;
         ``"none"``: no spatial alignment, for poses already in one frame).
@@ -493,6 +495,8 @@ def compare(
         Sakoe-Chiba band (frames at the common rate) for the whole-sequence DTW.
     progress
         ``callback(done, total)`` over the stages.
+    force
+        Write into a folder that holds other files, beside them (never replacing them).
 
     Returns
     -------
@@ -525,9 +529,11 @@ def compare(
         if progress is not None:
             progress(step, stages)
 
-    out = Path(outdir) if outdir is not None else None
-    if out is not None:
-        _check_writable(out)
+    folder = None
+    if outdir is not None:
+        from posecoach.app.outputs import OutputFolder
+
+        folder = OutputFolder(outdir, force=force, tool="compare")
     started = time.time()
     ref_raw = load_side(reference, "reference")
     att_raw = load_side(attempt, "attempt")
@@ -551,7 +557,7 @@ def compare(
     # aligner (the default) places the reference ghost in the attempt's image.
     score_method = SCORE_ALIGNER if method in (None, "view3d") else method
     has_3d = att.world is not None and matched.world is not None and method != "none"
-    drawing = render and out is not None
+    drawing = render and folder is not None
     if has_3d:
         # Both sides have 3D: score in 3D (view-independent); the ghost is projected.
         aligned, aligner = _align_onto(matched, att, method, per_frame=one)
@@ -613,9 +619,9 @@ def compare(
         dtw_cost=match.cost,
         info=info,
     )
-    if out is None:
+    if folder is None:
         return result
-    return _write_outputs(result, out, render, reference, attempt, ref, tick)
+    return _write_outputs(result, folder, render, reference, attempt, ref, tick)
 
 
 def _world_sequence(seq: PoseSequence) -> PoseSequence:
@@ -717,69 +723,33 @@ def _provenance(
 
 
 # ---------------------------------------------------------------------------- output
-def _check_writable(out: Path) -> None:
-    parent = out.resolve().parent
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output folder {out}: expected a folder, got a file")
-    if not probe.is_dir():
-        raise InputError(f"output folder {out}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {out}: {probe} is not writable")
-
-
 def _write_outputs(
     result: CompareResult,
-    out: Path,
+    folder: Any,
     render: bool,
     reference: Source,
     attempt: Source,
     ref_full: PoseSequence,
     tick: Callable[[], None],
 ) -> CompareResult:
-    out = out.resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
-    except OSError as exc:
-        raise InputError(f"output folder {out}: cannot write there ({exc})") from None
-    try:
+    """Write the result into ``folder`` (an :class:`~posecoach.app.outputs.OutputFolder`)
+    in one committed step: only files posecoach wrote there are ever replaced."""
+    with folder.transaction() as tmp:
         files: dict[str, Any] = {"result": "result.json"}
         if render:
             files.update(_render(result, tmp, reference, attempt, ref_full, tick))
-        result = CompareResult(**{**result.__dict__, "outdir": out, "files": files})
+        result = CompareResult(**{**result.__dict__, "outdir": folder.path, "files": files})
         data = result.to_dict()
-        (tmp / "result.json").write_text(json.dumps(data, indent=1, allow_nan=False))
+        from posecoach.io.atomic import atomic_path
+
+        with atomic_path(tmp / "result.json") as part:
+            part.write_text(json.dumps(data, indent=1, allow_nan=False))
         if render:
             from posecoach.render.report import write_report
 
             write_report(data, tmp)
             tick()
-        _replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return result
-
-
-def _replace_folder(tmp: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.replace(out, old / "previous")
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        if old is not None:
-            os.replace(old / "previous", out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _render(

@@ -30,16 +30,19 @@ def _say(message: str) -> None:
 def extract_previews(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
     """Extract the demo clips and write ``<clip>.pose.npz`` + ``<clip>.preview.mp4``."""
     import posecoach
+    from posecoach.app.outputs import OutputFolder
     from posecoach.extract import extract
     from posecoach.extract.preview import write_preview
 
     written: dict[str, Path] = {}
+    folder = OutputFolder(outdir, tool="demo")
     for key in DEMO_CLIPS:
         name = key.replace("/", "_")
         seq = extract(samples[key], subject="largest")
-        pose_path = outdir / f"{name}.pose.npz"
-        posecoach.save(seq, pose_path)
-        preview = write_preview(samples[key], seq, outdir / f"{name}.preview.mp4")
+        with folder.transaction(replace_all=False) as tmp:
+            posecoach.save(seq, tmp / f"{name}.pose.npz")
+            write_preview(samples[key], seq, tmp / f"{name}.preview.mp4")
+        pose_path, preview = outdir / f"{name}.pose.npz", outdir / f"{name}.preview.mp4"
         found = int(seq.visible.any(axis=1).sum())
         _say(f"  {key}: person in {found}/{seq.n_frames} frames -> {preview}")
         written[f"{key}:pose"] = pose_path
@@ -76,7 +79,6 @@ def main(outdir: Path = OUTDIR) -> int:
     try:
         _say("fetching the Pose2Sim sample videos (cached after the first run)...")
         samples = fetch()
-        outdir.mkdir(parents=True, exist_ok=True)
         for title, step in STEPS:
             _say(f"{title}:")
             step(samples, outdir)

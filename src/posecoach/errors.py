@@ -6,7 +6,14 @@ it as one clear line and exit with code 1.
 
 from __future__ import annotations
 
-__all__ = ["PoseCoachError", "InputError", "MissingDependencyError", "require"]
+__all__ = [
+    "DiskFullError",
+    "InputError",
+    "MissingDependencyError",
+    "OutputFolderError",
+    "PoseCoachError",
+    "require",
+]
 
 
 class PoseCoachError(Exception):
@@ -15,6 +22,15 @@ class PoseCoachError(Exception):
 
 class InputError(PoseCoachError, ValueError):
     """A file, folder or value handed in by the user is unusable; the message says why."""
+
+
+class OutputFolderError(InputError):
+    """An output folder or file that posecoach will not write into (it would touch a user's
+    files); the message names it and says what to do."""
+
+
+class DiskFullError(PoseCoachError, OSError):
+    """The disk filled up while writing; nothing partial was left behind."""
 
 
 class MissingDependencyError(PoseCoachError, ImportError):

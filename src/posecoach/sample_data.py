@@ -259,10 +259,11 @@ def fetch(*, wheel: str | Path | None = None, force: bool = False) -> dict[str, 
             for key in SAMPLES:
                 target = root / _local_name(key)
                 target.parent.mkdir(parents=True, exist_ok=True)
+                # posecoach's own sample cache: a verified copy replaces the old one
                 os.replace(staging / _local_name(key), target)
             manifest = {key: sha for key, (_m, _s, sha) in SAMPLES.items()}
             (tmp_path / _MANIFEST).write_text(json.dumps(manifest, indent=1))
-            os.replace(tmp_path / _MANIFEST, root / _MANIFEST)
+            os.replace(tmp_path / _MANIFEST, root / _MANIFEST)  # the cache's own manifest
     found = _cached(root)
     if found is None:  # pragma: no cover - only on a concurrent external edit
         raise SampleDataError(f"{root}: samples changed while being verified; try again")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import read_pose_or_media, user_errors
+from posecoach.cli.common import FORCE_FILE_HELP, claim_outputs, read_pose_or_media, user_errors
 
 
 def write_overlay_png(reference, attempt, aligned, out: Path, frame: int = 0) -> Path:
@@ -76,12 +76,14 @@ def register(app: typer.Typer) -> None:
         min_confidence: float = typer.Option(
             0.3, "--min-confidence", help="Joints below this confidence are not fitted."
         ),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Align an attempt onto a reference: remove position, size and camera angle."""
         import posecoach
         from posecoach.align import align
 
         with user_errors():
+            claim_outputs(output, png, inputs=[attempt, reference], force=force)
             att = read_pose_or_media(attempt)
             ref = read_pose_or_media(reference)
             result = align(att, ref, method, per_frame=per_frame, min_confidence=min_confidence)

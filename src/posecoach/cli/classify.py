@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import progress_bar, user_errors
+from posecoach.cli.common import FORCE_FILE_HELP, claim_outputs, progress_bar, user_errors
 from posecoach.pose import PoseSequence
 
 _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
         ),
         seed: int = typer.Option(0, "--seed"),
         json_path: Path | None = typer.Option(None, "--json", help="Write the CV metrics as JSON."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Train a classifier on a labelled dataset and save it as one safetensors file."""
         from dataclasses import replace
@@ -90,6 +91,7 @@ def register(app: typer.Typer) -> None:
         from posecoach.classify.train import default_features
 
         with user_errors():
+            claim_outputs(output, json_path, inputs=[dataset], force=force)
             with progress_bar(f"read {dataset.name}") as bar:
                 ds = read_dataset(
                     dataset,
@@ -160,12 +162,19 @@ def register(app: typer.Typer) -> None:
         ),
         skeleton: str | None = typer.Option(None, "--skeleton"),
         blocks: int = typer.Option(0, "--blocks"),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Accuracy, macro F1, per-class precision/recall and a confusion matrix PNG."""
         from posecoach.classify import evaluate as run_evaluate
         from posecoach.classify import load_classifier, plot_confusion, read_dataset
 
+        png = confusion or (
+            json_path.with_suffix(".confusion.png")
+            if json_path
+            else model.with_suffix(".confusion.png")
+        )
         with user_errors():
+            claim_outputs(png, json_path, inputs=[model, dataset], force=force)
             clf = load_classifier(model)
             ds = read_dataset(
                 dataset,
@@ -188,11 +197,6 @@ def register(app: typer.Typer) -> None:
                 "confusion (rows true, columns predicted): "
                 + json.dumps(metrics.confusion.tolist())
             )
-            png = confusion or (
-                json_path.with_suffix(".confusion.png")
-                if json_path
-                else model.with_suffix(".confusion.png")
-            )
             plot_confusion(metrics, png)
             typer.echo(f"wrote {png}")
             if json_path:
@@ -213,11 +217,13 @@ def register(app: typer.Typer) -> None:
         input: Path = typer.Argument(..., help="Pose file or video."),
         smooth: float = typer.Option(0.3, "--smooth", help="Smoothing window in seconds."),
         json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Per-frame labels (smoothed) and segments; one label for sequence models."""
         from posecoach.classify import load_classifier
 
         with user_errors():
+            claim_outputs(json_path, inputs=[model, input], force=force)
             clf = load_classifier(model)
             seq = _read_input(input)
             if clf.level == "sequence":
@@ -249,6 +255,7 @@ def register(app: typer.Typer) -> None:
         enter: float = typer.Option(0.6, "--enter", help="Enter the state at this probability."),
         leave: float = typer.Option(0.4, "--leave", help="Leave the state below this probability."),
         json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Count repetitions with a state model (hysteresis) or a reference repetition."""
         from posecoach.classify import load_classifier
@@ -257,6 +264,7 @@ def register(app: typer.Typer) -> None:
         if (model is None) == (reference is None):
             raise typer.BadParameter("give exactly one of --model or --reference")
         with user_errors():
+            claim_outputs(json_path, inputs=[input, model, reference, form_model], force=force)
             seq = _read_input(input)
             form = load_classifier(form_model) if form_model else None
             if model is not None:
@@ -295,6 +303,7 @@ def register(app: typer.Typer) -> None:
         ),
         group: str | None = typer.Option(None, "--group", help="Group name (default: file name)."),
         window: float = typer.Option(1.0, "--window", help="Prompt window length in seconds."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Label your own recording (segments or prompts) into a CSV ready for 'train'."""
         from posecoach.classify.labeling import (
@@ -305,6 +314,7 @@ def register(app: typer.Typer) -> None:
         )
 
         with user_errors():
+            claim_outputs(output, inputs=[input], force=force)
             seq = _read_input(input)
             if segments:
                 segs = parse_segments(segments)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +15,34 @@ if TYPE_CHECKING:
     from posecoach.pose import PoseSequence
 
 ProgressCallback = Callable[[int, int], None]
+
+
+FORCE_FILE_HELP = "Replace an output file that already exists (an input is never replaced)."
+FORCE_FOLDER_HELP = (
+    "Write into a folder that holds other files, beside them (nothing of yours is replaced)."
+)
+
+
+def claim_outputs(
+    *outputs: Path | None, inputs: Sequence[Path | None] = (), force: bool = False
+) -> None:
+    """Check, before any work, that each named output file may be written.
+
+    An existing file is replaced only with ``--force``; an input never is
+    (:func:`posecoach.app.outputs.check_output_file`). Raises
+    :class:`~posecoach.errors.OutputFolderError`, which :func:`user_errors` prints.
+    """
+    from posecoach.app.outputs import check_output_file
+
+    sources = [p for p in inputs if p is not None]
+    named = [p for p in outputs if p is not None]
+    for i, out in enumerate(named):
+        # One run naming the same file twice would overwrite its own first output.
+        if any(out.resolve() == other.resolve() for other in named[:i]):
+            from posecoach.errors import OutputFolderError
+
+            raise OutputFolderError(f"output {out} is named twice; give each output its own name")
+        check_output_file(out, inputs=sources, force=force)
 
 
 def fail(message: str) -> None:

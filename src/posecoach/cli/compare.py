@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import progress_bar, user_errors
+from posecoach.cli.common import FORCE_FOLDER_HELP, progress_bar, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         no_render: bool = typer.Option(
             False, "--no-render", help="Only write result.json (no videos, plots, report)."
         ),
+        force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
     ) -> None:
         """Compare an attempt with a reference: score, cues, overlay video and report."""
         from posecoach.compare import compare
@@ -47,6 +48,7 @@ def register(app: typer.Typer) -> None:
                 reps=choice,
                 band=band,
                 progress=progress,
+                force=force,
             )
         typer.echo(f"score: {result.score:.0f}/100 ({result.mode})")
         if result.mode == "repetitions":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import user_errors
+from posecoach.cli.common import FORCE_FILE_HELP, claim_outputs, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
             None, "--to-skeleton", help="Convert to this skeleton by joint name first."
         ),
         person: int = typer.Option(0, "--person", help="Which person of a multi-person file."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Convert a pose file between formats (and optionally skeletons)."""
         from posecoach.io import load_all, save
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
         from posecoach.skeletons import get
 
         with user_errors():
+            claim_outputs(output, inputs=[input], force=force)
             people = load_all(input, input_format)
             if not 0 <= person < len(people):
                 raise typer.BadParameter(

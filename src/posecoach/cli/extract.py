@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import user_errors
+from posecoach.cli.common import FORCE_FILE_HELP, FORCE_FOLDER_HELP, claim_outputs, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             "--fix-swaps/--keep-swaps",
             help="Undo frames where the estimator swapped left and right labels.",
         ),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Extract one person's pose from a video, image or image folder."""
         import posecoach
@@ -62,6 +63,7 @@ def register(app: typer.Typer) -> None:
         from posecoach.extract.preview import write_preview
 
         with user_errors():
+            claim_outputs(output, preview, inputs=[source], force=force)
             subj = parse_subject(subject)
             with progress_bar(f"extract {source.name}") as bar:
                 seq = extract(
@@ -90,6 +92,7 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(2, "--workers", "-j", help="Parallel worker processes."),
         subject: str = typer.Option("largest", "--subject", help="As for extract."),
         smooth: str | None = typer.Option(None, "--smooth", help="savgol | butterworth."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
     ) -> None:
         """Extract many inputs in parallel processes (a local process pool)."""
         from posecoach.cli.common import progress_bar
@@ -100,7 +103,13 @@ def register(app: typer.Typer) -> None:
             subj = parse_subject(subject)
             with progress_bar(f"batch of {len(sources)}") as bar:
                 items = extract_batch(
-                    sources, outdir, workers=workers, progress=bar, subject=subj, smooth=smooth
+                    sources,
+                    outdir,
+                    workers=workers,
+                    progress=bar,
+                    force=force,
+                    subject=subj,
+                    smooth=smooth,
                 )
         failed = [item for item in items if item.error]
         for item in items:

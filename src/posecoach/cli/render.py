@@ -19,8 +19,16 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Rewrite OUTDIR/report.html from OUTDIR/result.json (videos and plots as found)."""
+        from posecoach.app.outputs import OutputFolder
+        from posecoach.errors import InputError
         from posecoach.render.report import rebuild_report
 
         with user_errors():
-            path = rebuild_report(outdir)
-        typer.echo(f"report: {path}")
+            if not outdir.is_dir():
+                raise InputError(f"{outdir}: expected a compare output folder, got no folder")
+            # The folder is this command's input: report.html is written beside the
+            # result, replacing only a report.html that posecoach wrote there.
+            folder = OutputFolder(outdir, force=True, tool="render")
+            with folder.transaction(replace_all=False) as tmp:
+                rebuild_report(outdir, into=tmp)
+        typer.echo(f"report: {outdir / 'report.html'}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import read_pose_or_media, user_errors
+from posecoach.cli.common import FORCE_FILE_HELP, claim_outputs, read_pose_or_media, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         outlier_px: float | None = typer.Option(
             None, "--outlier-px", help="Drop a view for a joint above this reprojection error."
         ),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Measure 3D poses from several calibrated cameras (metres, the calibration's frame)."""
         import posecoach
@@ -43,6 +44,7 @@ def register(app: typer.Typer) -> None:
         from posecoach.multiview import load_calibration, triangulate
 
         with user_errors():
+            claim_outputs(output, inputs=[*views, calibration], force=force)
             cams = load_calibration(calibration)
             if cameras is not None:
                 by_name = {c.name: c for c in cams}

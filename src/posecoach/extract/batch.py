@@ -65,12 +65,16 @@ def extract_batch(
     *,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
     **options: Any,
 ) -> list[BatchItem]:
     """Extract every input into ``outdir/<name>.pose.npz`` using ``workers`` processes.
 
     A failing input does not stop the others; its :class:`BatchItem` carries the error.
     ``options`` go to :func:`posecoach.extract.extract` (``subject``, ``smooth``, ...).
+    ``outdir`` follows the output-folder rule (:mod:`posecoach.app.outputs`): a folder
+    holding files posecoach did not write is refused unless ``force``, and each finished
+    file is committed into it on its own, replacing only posecoach's earlier files.
 
     Example
     -------
@@ -85,36 +89,52 @@ def extract_batch(
         raise InputError(f"expected existing inputs, got missing {missing}")
     if not paths:
         return []
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    targets = [out / n for n in output_names(paths)]
+    from posecoach.app.outputs import OutputFolder
+
+    folder = OutputFolder(outdir, force=force, tool="batch")
+    names = output_names(paths)
+    targets = [folder.path / n for n in names]
     results: dict[int, BatchItem] = {}
-    done = 0
-    if workers == 1:
-        for i, (src, dst) in enumerate(zip(paths, targets, strict=True)):
-            try:
-                _extract_one(str(src), str(dst), options)
-                results[i] = BatchItem(src, dst)
-            except Exception as exc:
-                results[i] = BatchItem(src, None, f"{type(exc).__name__}: {exc}")
-            done += 1
-            if progress:
-                progress(done, len(paths))
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=ctx) as pool:
-            futures = {
-                pool.submit(_extract_one, str(s), str(d), options): i
-                for i, (s, d) in enumerate(zip(paths, targets, strict=True))
-            }
-            for fut in as_completed(futures):
-                i = futures[fut]
+    staged: dict[int, Path] = {}
+
+    def finish(i: int, error: BaseException | None) -> None:
+        try:
+            if error is None:
+                folder.commit(staged[i], replace_all=False)
+                results[i] = BatchItem(paths[i], targets[i])
+            else:
+                folder.discard(staged[i])
+                results[i] = BatchItem(paths[i], None, f"{type(error).__name__}: {error}")
+        except Exception as exc:  # e.g. a user's file of that name appeared meanwhile
+            folder.discard(staged[i])
+            results[i] = BatchItem(paths[i], None, f"{type(exc).__name__}: {exc}")
+        if progress:
+            progress(len(results), len(paths))
+
+    try:
+        if workers == 1:
+            for i, src in enumerate(paths):
+                staged[i] = folder.staging()
                 try:
-                    fut.result()
-                    results[i] = BatchItem(paths[i], targets[i])
+                    _extract_one(str(src), str(staged[i] / names[i]), options)
                 except Exception as exc:
-                    results[i] = BatchItem(paths[i], None, f"{type(exc).__name__}: {exc}")
-                done += 1
-                if progress:
-                    progress(done, len(paths))
+                    finish(i, exc)
+                else:
+                    finish(i, None)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            n_workers = min(workers, len(paths))
+            with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
+                futures = {}
+                for i, src in enumerate(paths):
+                    staged[i] = folder.staging()
+                    job = pool.submit(_extract_one, str(src), str(staged[i] / names[i]), options)
+                    futures[job] = i
+                for fut in as_completed(futures):
+                    exc = fut.exception()
+                    finish(futures[fut], exc)
+    finally:
+        for i, tmp in staged.items():
+            if i not in results:
+                folder.discard(tmp)
     return [results[i] for i in range(len(paths))]

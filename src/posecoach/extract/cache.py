@@ -96,7 +96,7 @@ def load_entry(key: str) -> PoseSequence | None:
         return read_npz(path)
     except Exception:  # a damaged entry is just recomputed
         with contextlib.suppress(OSError):
-            path.unlink()
+            path.unlink()  # a damaged entry of posecoach's own cache
         return None
 
 

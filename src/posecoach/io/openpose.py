@@ -300,7 +300,7 @@ def write_openpose(
         raise FormatError(f"{p}: expected a new or empty folder for OpenPose output, it exists")
     stem = prefix if prefix is not None else p.name
     with atomic_path(p, suffix=".tmpdir") as tmp:
-        tmp.unlink()
+        tmp.unlink()  # the empty temporary file atomic_path made: a folder replaces it
         tmp.mkdir()
         for i, frame in enumerate(frames):
             text = _frame_json(seq.positions[i], conf[i], person_id)

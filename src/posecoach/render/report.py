@@ -452,7 +452,9 @@ def report_html(
     )
 
 
-def write_report(result: Mapping[str, Any], outdir: str | Path) -> Path:
+def write_report(
+    result: Mapping[str, Any], outdir: str | Path, into: str | Path | None = None
+) -> Path:
     """Write ``outdir/report.html``, one self-contained page for a comparison result.
 
     Parameters
@@ -467,6 +469,9 @@ def write_report(result: Mapping[str, Any], outdir: str | Path) -> Path:
         are left out, so write the report after the videos and plots.
     outdir
         Output folder (created if needed).
+    into
+        Folder to write ``report.html`` into when it is not ``outdir`` (a staging folder
+        that is committed into ``outdir`` afterwards); links stay relative to ``outdir``.
 
     Returns
     -------
@@ -482,14 +487,16 @@ def write_report(result: Mapping[str, Any], outdir: str | Path) -> Path:
     """
     out = Path(outdir)
     page = report_html(result, out)
-    target = out / "report.html"
+    target = Path(into if into is not None else out) / "report.html"
     with atomic_path(target, suffix=".html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return target
 
 
-def rebuild_report(outdir: str | Path) -> Path:
+def rebuild_report(outdir: str | Path, into: str | Path | None = None) -> Path:
     """Rewrite ``outdir/report.html`` from the ``result.json`` of a compare output folder.
+
+    ``into``: write the page there instead (see :func:`write_report`).
 
     Raises
     ------
@@ -514,4 +521,4 @@ def rebuild_report(outdir: str | Path) -> Path:
         raise InputError(f"{path}: expected JSON, got unreadable data ({exc})") from None
     if not isinstance(result, dict):
         raise InputError(f"{path}: expected a JSON object, got {type(result).__name__}")
-    return write_report(result, out)
+    return write_report(result, out, into)
