@@ -77,7 +77,7 @@ def components(reference, attempt) -> dict[str, np.ndarray]:
     """Per-frame error summaries of one comparison (position in torso lengths, degrees)."""
     from posecoach.compare import compare
 
-    res = compare(reference, attempt, render=False, reps=False)
+    res = compare(reference, attempt, reps=False)
     fs = res.frames
     w = np.where(np.isfinite(fs.joint_errors), fs.weights, 0.0)
     e = np.nan_to_num(fs.joint_errors)
@@ -211,7 +211,7 @@ def kinect_table() -> None:
     print("\nKeraal Kinect 3D, score of row (attempt) against column (reference repetition):")
     print(f"{'':<10}" + "".join(f"{n:>10}" for n in names))
     for label, seq in [*refs.items(), *(("trial " + k, v) for k, v in trials.items())]:
-        row = [compare(refs[n], seq, render=False).score for n in names]
+        row = [compare(refs[n], seq).score for n in names]
         print(f"{label:<10}" + "".join(f"{x:>10.0f}" for x in row))
 
 
@@ -257,8 +257,8 @@ def main() -> int:
     _, dname, agg, per_deg = best
     same = [distance(c, agg, per_deg) for c, b, _ in ker if not b]
     same += [distance(c, agg, per_deg) for c, key in p2s if key.startswith("single")]
-    other = [distance(c, agg, per_deg) for c, b, _ in ker if b]
-    g, b = float(np.median(same)), float(np.median(other))
+    other_dist = [distance(c, agg, per_deg) for c, b, _ in ker if b]
+    g, b = float(np.median(same)), float(np.median(other_dist))
     d50 = float(np.sqrt(g * b))
     shape = float(np.log(100.0 / GOOD_TARGET - 1.0) / np.log(g / d50))
     print(f"\nchosen: {dname} (best mean AUC among definitions using both parts)")

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from posecoach.app.datasets import read_dataset
 from posecoach.classify import AugmentSettings, cross_validate, evaluate, fit_classifier
-from posecoach.classify.datasets import PoseDataset, dataset_from_sequences, read_dataset
+from posecoach.classify.datasets import PoseDataset, dataset_from_sequences
 from posecoach.classify.evaluate import compute_metrics
 from posecoach.classify.features import LEG_JOINTS
 from posecoach.classify.models import get_model

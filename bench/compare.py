@@ -6,7 +6,7 @@ Run: ``.venv/bin/python bench/compare.py [--quick]``
    (Sakoe-Chiba, 5 % of the length) and coarse-to-fine (forced with a small cell budget).
    Accuracy cost = path cost relative to exact, and mean / max distance (frames) between
    the reference frame each attempt frame is matched to and the exact path's match.
-2. The full scoring pipeline (``compare(..., render=False)``: features, DTW, alignment,
+2. The full scoring pipeline (``compare(...)``: features, DTW, alignment,
    scores, cues, corrected pose) on a 10-minute attempt against a 10-minute reference at
    30 fps (18,000 × 18,000 frames, poses already extracted), with wall time and peak
    memory (tracemalloc peak of Python/numpy allocations, and the growth of the process'
@@ -69,7 +69,7 @@ def matched_ref(path: np.ndarray, n_att: int) -> np.ndarray:
 
 
 def bench_dtw(sizes: list[int]) -> None:
-    from posecoach.temporal import dtw_path, pose_features
+    from posecoach.compare.temporal import dtw_path, pose_features
 
     rng = np.random.default_rng(0)
     print("1. DTW variants (features of 13 COCO joints x 2 = 26 dims)")
@@ -106,7 +106,7 @@ def bench_dtw(sizes: list[int]) -> None:
 
 def bench_scoring(n: int) -> None:
     from posecoach.compare import compare
-    from posecoach.temporal import dtw_path, pose_features
+    from posecoach.compare.temporal import dtw_path, pose_features
 
     rng = np.random.default_rng(1)
     ref = squatter(n, 30, rng)
@@ -118,14 +118,14 @@ def bench_scoring(n: int) -> None:
     _, cost = dtw_path(a, b)
     t_dtw, c_dtw = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
-    result = compare(ref, att, render=False, reps=False)
+    result = compare(ref, att, reps=False)
     t_all, c_all = time.perf_counter() - t0, time.process_time() - c0
     tracemalloc.start()  # memory in second runs: tracing slows Python code
     dtw_path(a, b)
     peak_dtw = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     tracemalloc.start()
-    compare(ref, att, render=False, reps=False)
+    compare(ref, att, reps=False)
     peak_all = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -134,7 +134,7 @@ def bench_scoring(n: int) -> None:
     print(f"(load average {load:.1f} on {os.cpu_count()} cores: CPU time is what the work costs)")
     print(f"{'step':<36}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}")
     print(f"{'DTW only (coarse-to-fine)':<36}{t_dtw:>8.2f}{c_dtw:>8.2f}{peak_dtw:>9.0f}")
-    print(f"{'compare(render=False), whole chain':<36}{t_all:>8.2f}{c_all:>8.2f}{peak_all:>9.0f}")
+    print(f"{'compare(), whole chain':<36}{t_all:>8.2f}{c_all:>8.2f}{peak_all:>9.0f}")
     print(
         f"process max RSS grew {rss1 - rss0:.0f} MB; a full float64 cost matrix would be "
         f"{full_gb:.1f} GB; score {result.score:.1f}, DTW cost {cost:.3f}"
@@ -148,7 +148,7 @@ def bench_scoring(n: int) -> None:
 
 def bench_render() -> None:
     try:
-        from posecoach.compare import compare
+        from posecoach.app.compare import compare_files
         from posecoach.sample_data import fetch
         from posecoach.video import probe_video
 
@@ -159,7 +159,7 @@ def bench_render() -> None:
     from posecoach.render.video import render_overlay, render_side_by_side
 
     ref_video, att_video = samples["single/cam01"], samples["multi/cam03"]
-    result = compare(ref_video, att_video, render=False)  # poses cached after first run
+    result = compare_files(ref_video, att_video)  # poses cached after first run
     duration = probe_video(att_video).duration
     fs = result.frames
     with tempfile.TemporaryDirectory() as tmp:

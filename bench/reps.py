@@ -22,8 +22,8 @@ import numpy as np
 from posecoach.classify import fit_classifier
 from posecoach.classify.datasets import dataset_from_sequences
 from posecoach.classify.synthetic import EXERCISES, exercise_sequence
+from posecoach.compare.reps import count_reps_with_model, count_reps_with_reference
 from posecoach.pose import PoseSequence
-from posecoach.reps import count_reps_with_model, count_reps_with_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import require_shared
-from posecoach.classify import DatasetError, fit_classifier, read_dataset
+from posecoach.app.datasets import read_dataset
+from posecoach.classify import DatasetError, fit_classifier
 from posecoach.classify.datasets import (
     contiguous_groups,
     group_kfold,

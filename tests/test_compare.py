@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from posecoach import InputError, PoseSequence, save
+from posecoach.app.compare import compare_files
 from posecoach.compare import compare
 from posecoach.skeletons import Skeleton
 
@@ -69,7 +70,7 @@ def _phase(n: int, reps: float = 1.0) -> np.ndarray:
 # ---------------------------------------------------------------------------- scores
 def test_identical_inputs_score_100() -> None:
     seq = squat(_phase(60))
-    result = compare(seq, seq, render=False)
+    result = compare(seq, seq)
     assert result.score == pytest.approx(100.0, abs=1e-6)
     assert result.cues == []
     assert result.mode == "sequence"
@@ -78,7 +79,7 @@ def test_identical_inputs_score_100() -> None:
 def test_other_size_position_and_speed_still_score_high() -> None:
     ref = squat(_phase(60))
     att = squat(_phase(90) ** 1.3, scale=0.6, shift=(200, -50), fps=30)
-    result = compare(ref, att, render=False)
+    result = compare(ref, att)
     assert result.score > 90
 
 
@@ -87,8 +88,8 @@ def test_different_movement_scores_low() -> None:
     wave = np.sin(np.linspace(0, np.pi, 60)) ** 2
     # Standing on the right leg, left knee raised, arms lifted overhead.
     other = squat(np.zeros(60), arm_raise=170 * wave, left_knee_offset=-110 * wave)
-    same = compare(ref, ref, render=False).score
-    assert compare(ref, other, render=False).score < 50 < same
+    same = compare(ref, ref).score
+    assert compare(ref, other).score < 50 < same
 
 
 def test_planted_knee_error_shows_in_joint_time_and_cue() -> None:
@@ -97,7 +98,7 @@ def test_planted_knee_error_shows_in_joint_time_and_cue() -> None:
     offset = np.zeros(n)
     offset[30:60] = 40.0  # left knee bends 40° less from 1.0 s to 2.0 s
     att = squat(_phase(n), left_knee_offset=offset)
-    result = compare(ref, att, method="none", render=False)
+    result = compare(ref, att, method="none")
     joints = {j["name"]: j for j in result.to_dict()["joints"]}
     worst = max(joints.values(), key=lambda j: j["max_error"])
     assert worst["name"] in ("left_knee", "left_ankle")
@@ -119,7 +120,7 @@ def test_repetitions_are_found_and_the_bad_one_scores_lowest() -> None:
     offset = np.concatenate([np.zeros(n), np.full(n, 45.0), np.zeros(n)])
     phase = np.concatenate([_phase(n), _phase(n), _phase(n)])
     att = squat(phase, left_knee_offset=offset, shift=(50, 0))
-    result = compare(ref, att, render=False)
+    result = compare(ref, att)
     assert result.mode == "repetitions"
     assert len(result.reps) == 3
     starts = [r["start_frame"] for r in result.reps]
@@ -134,9 +135,9 @@ def test_no_person_anywhere_is_one_clear_error() -> None:
     ref = squat(_phase(30))
     empty = PoseSequence(np.full((30, 17, 2), np.nan), skeleton="coco_17")
     with pytest.raises(InputError, match=r"attempt .*expected a person"):
-        compare(ref, empty, render=False)
+        compare(ref, empty)
     with pytest.raises(InputError, match=r"reference .*expected a person"):
-        compare(empty, ref, render=False)
+        compare(empty, ref)
 
 
 def test_incompatible_skeletons_are_one_clear_error() -> None:
@@ -144,17 +145,17 @@ def test_incompatible_skeletons_are_one_clear_error() -> None:
     sk = Skeleton("tail_only", ("tail_base", "tail_tip"), ((0, 1),))
     other = PoseSequence(np.ones((30, 2, 2)), skeleton=sk)
     with pytest.raises(InputError, match="incompatible skeletons"):
-        compare(ref, other, render=False)
+        compare(ref, other)
 
 
 def test_one_frame_against_a_long_sequence_is_a_pose_comparison() -> None:
     ref = squat(_phase(60))
     bottom = squat(np.array([0.5]))  # the deepest point of the squat
-    result = compare(ref, bottom, render=False)
+    result = compare(ref, bottom)
     assert result.mode == "pose"
     assert result.score > 95
     assert result.reference_index.tolist() in ([29], [30])  # both 0.0085 from the bottom
-    back = compare(bottom, ref, render=False)
+    back = compare(bottom, ref)
     assert back.mode == "pose" and back.attempt.n_frames == 60
     assert back.frames.scores[30] > 95 and back.frames.scores[0] < back.frames.scores[30] - 20
 
@@ -164,22 +165,22 @@ def test_unwritable_output_folder_leaves_nothing(tmp_path: Path) -> None:
     blocker.write_text("x")
     seq = squat(_phase(30))
     with pytest.raises(InputError, match="output folder"):
-        compare(seq, seq, outdir=blocker / "out", render=False)
+        compare_files(seq, seq, outdir=blocker / "out", render=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder"]
 
 
 def test_failed_run_keeps_previous_results_and_leaves_no_temp(tmp_path: Path, monkeypatch) -> None:
     seq = squat(_phase(30))
     out = tmp_path / "out"
-    compare(seq, seq, outdir=out, render=False)
+    compare_files(seq, seq, outdir=out, render=False)
     before = (out / "result.json").read_text()
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("posecoach.compare.score_frames", boom)
+    monkeypatch.setattr("posecoach.compare.core.score_frames", boom)
     with pytest.raises(RuntimeError):
-        compare(seq, squat(_phase(40)), outdir=out, render=False)
+        compare_files(seq, squat(_phase(40)), outdir=out, render=False)
     assert (out / "result.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -188,7 +189,7 @@ def test_failed_run_keeps_previous_results_and_leaves_no_temp(tmp_path: Path, mo
 def test_result_json_has_the_contract_keys(tmp_path: Path) -> None:
     ref = squat(_phase(40))
     att = squat(_phase(50), left_knee_offset=30.0)
-    result = compare(ref, att, outdir=tmp_path / "res", render=False)
+    result = compare_files(ref, att, outdir=tmp_path / "res", render=False)
     data = json.loads((tmp_path / "res" / "result.json").read_text())
     assert data == result.to_dict()
     for key in ("schema_version", "score", "reps", "cues", "joints", "frames", "files"):
@@ -227,7 +228,7 @@ def test_cli_compare_on_pose_files(tmp_path: Path) -> None:
 def test_short_attempt_is_matched_inside_the_reference() -> None:
     ref = squat(_phase(90))
     part = squat(_phase(90)[30:60])  # the middle third of the movement
-    result = compare(ref, part, render=False)
+    result = compare(ref, part)
     assert result.score > 99
     assert abs(result.reference_index[0] - 30) <= 1 and abs(result.reference_index[-1] - 59) <= 1
 
@@ -238,7 +239,7 @@ def test_render_writes_every_output_and_h264_videos(tmp_path: Path) -> None:
     ref = squat(_phase(30))
     att = squat(_phase(36), left_knee_offset=35.0)
     out = tmp_path / "res"
-    result = compare(ref, att, outdir=out, render=True)
+    result = compare_files(ref, att, outdir=out, render=True)
     files = result.files
     for name in (files["overlay"], files["side_by_side"], files["report"], "result.json"):
         assert (out / name).stat().st_size > 0
@@ -260,17 +261,17 @@ def test_real_plank_correct_window_scores_above_faulty_windows() -> None:
     seq, labels = read_exercise_correction_csv(folder / "test.csv")
     # The file starts with runs of 40 correct, 41 low-back and 33 high-back frames.
     assert labels[0] == "C" and labels[45] == "L" and labels[90] == "H"
-    good = compare(ref, seq.frames(slice(5, 35)), render=False).score
-    low = compare(ref, seq.frames(slice(45, 75)), render=False).score
-    high = compare(ref, seq.frames(slice(85, 110)), render=False).score
+    good = compare(ref, seq.frames(slice(5, 35))).score
+    low = compare(ref, seq.frames(slice(45, 75))).score
+    high = compare(ref, seq.frames(slice(85, 110))).score
     assert good > 85 and good > low + 10 and good > high + 10
 
 
 @pytest.mark.slow
 def test_pose2sim_other_camera_scores_far_above_other_movement(sample_videos) -> None:
-    same = compare(sample_videos["single/cam01"], sample_videos["single/cam01"], render=False)
+    same = compare_files(sample_videos["single/cam01"], sample_videos["single/cam01"])
     assert same.score == pytest.approx(100.0)
-    other_view = compare(sample_videos["single/cam01"], sample_videos["single/cam03"], render=False)
+    other_view = compare_files(sample_videos["single/cam01"], sample_videos["single/cam03"])
     assert other_view.info["provenance"]["aligner"] == "view3d"
     # The same instant seen by cameras 1 and 3: DTW stays near the diagonal.
     idx = other_view.reference_index

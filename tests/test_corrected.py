@@ -1,4 +1,4 @@
-"""Tests of posecoach.corrected: the attempt's bone lengths with the reference's angles."""
+"""Tests of posecoach.compare.corrected: the attempt's bone lengths with the reference's angles."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from posecoach import InputError, PoseSequence
-from posecoach.corrected import corrected_pose, kinematic_tree
-from posecoach.score import joint_angles
+from posecoach.compare.corrected import corrected_pose, kinematic_tree
+from posecoach.compare.score import joint_angles
 from posecoach.skeletons import COCO_17, Skeleton
 
 

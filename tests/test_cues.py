@@ -1,12 +1,12 @@
-"""Tests of posecoach.cues: planted differences give the right cue, joint and time."""
+"""Tests of posecoach.compare.cues: planted differences give the right cue, joint and time."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from posecoach import PoseSequence
-from posecoach.cues import format_time, make_cues
-from posecoach.score import score_frames
+from posecoach.compare.cues import format_time, make_cues
+from posecoach.compare.score import score_frames
 
 
 def _figure(t: int) -> np.ndarray:
@@ -106,7 +106,7 @@ def test_format_time() -> None:
 
 
 def test_trunk_lean_says_forward_in_a_side_view() -> None:
-    from posecoach.cues import lean_direction
+    from posecoach.compare.cues import lean_direction
     from posecoach.skeletons import COCO_17
 
     ref = _figure(20)

@@ -315,7 +315,7 @@ def test_cli_extract_fixes_swaps_unless_told_to_keep_them(
     sample_videos: dict[str, Path], tmp_path: Path
 ) -> None:
     from posecoach.cli import app
-    from posecoach.laterality import _OP
+    from posecoach.extract.laterality import _OP
 
     def run(*flags: str) -> posecoach.PoseSequence:
         out = tmp_path / f"pose{len(flags)}.pose.npz"

@@ -191,7 +191,7 @@ def test_written_files_get_the_umask_mode_not_0600(tmp_path):
     import os
     import stat
 
-    from posecoach.io.atomic import atomic_path
+    from posecoach.atomic import atomic_path
 
     old = os.umask(0o022)
     try:

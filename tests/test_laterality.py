@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posecoach import PoseSequence
-from posecoach.laterality import fix_left_right_swaps, swap_costs, swapped_frames
+from posecoach.extract.laterality import fix_left_right_swaps, swap_costs, swapped_frames
 from posecoach.skeletons import get
 
 

@@ -8,13 +8,13 @@ import pytest
 from posecoach.classify import fit_classifier
 from posecoach.classify.datasets import dataset_from_sequences
 from posecoach.classify.synthetic import exercise_sequence
-from posecoach.errors import InputError
-from posecoach.reps import (
+from posecoach.compare.reps import (
     active_state,
     count_reps_with_model,
     count_reps_with_reference,
     hysteresis_reps,
 )
+from posecoach.errors import InputError
 
 
 def test_hysteresis_needs_enter_then_leave():

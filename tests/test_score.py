@@ -1,4 +1,4 @@
-"""Tests of posecoach.score with hand-computable stick figures."""
+"""Tests of posecoach.compare.score with hand-computable stick figures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posecoach import InputError, PoseSequence
-from posecoach.score import (
+from posecoach.compare.score import (
     D50,
     distance_to_score,
     joint_angles,

@@ -1,4 +1,4 @@
-"""Tests of posecoach.temporal: planted time warps and planted repetitions are recovered."""
+"""Tests of posecoach.compare.temporal: planted time warps and planted repetitions are recovered."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posecoach import InputError, PoseSequence
-from posecoach.temporal import (
+from posecoach.compare.temporal import (
     dtw_path,
     fill_gaps_array,
     find_repetitions,

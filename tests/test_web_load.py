@@ -48,7 +48,7 @@ def test_concurrent_jobs_health_and_crash_recovery(clips, tmp_path: Path) -> Non
 
     from posecoach.compare import compare
 
-    expected = {k: compare(clips["reference"], clips[k], render=False).score for k in ("a", "b")}
+    expected = {k: compare(clips["reference"], clips[k]).score for k in ("a", "b")}
     data = tmp_path / "data"
     server = ServerProcess(data, "--workers", "2", "--no-render").start()
     try:

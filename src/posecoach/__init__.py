@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "extract": "posecoach.extract:extract",
     "align": "posecoach.align:align",
     "compare": "posecoach.compare:compare",
+    "compare_files": "posecoach.app.compare:compare_files",
 }
 
 __all__ = [

@@ -32,7 +32,7 @@ def extract_previews(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
     import posecoach
     from posecoach.app.outputs import OutputFolder
     from posecoach.extract import extract
-    from posecoach.extract.preview import write_preview
+    from posecoach.render.preview import write_preview
 
     written: dict[str, Path] = {}
     folder = OutputFolder(outdir, tool="demo")
@@ -53,9 +53,11 @@ def extract_previews(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
 def compare_takes(samples: dict[str, Path], outdir: Path) -> dict[str, Path]:
     """Compare the second take (camera 3, a second person in front) with the first take
     (camera 1) into ``<outdir>/compare/`` and say where the report is."""
-    from posecoach.compare import compare
+    from posecoach.app.compare import compare_files
 
-    result = compare(samples["single/cam01"], samples["multi/cam03"], outdir=outdir / "compare")
+    result = compare_files(
+        samples["single/cam01"], samples["multi/cam03"], outdir=outdir / "compare"
+    )
     assert result.outdir is not None
     _say(f"  score {result.score:.0f}/100 (reference single/cam01, attempt multi/cam03)")
     for cue in result.cues[:3]:

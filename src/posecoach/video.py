@@ -11,7 +11,7 @@ FFmpeg cannot read (e.g. text named ``.mp4``), a container with no video stream,
 frame. A truncated video (fewer frames decodable than the container announces, or a decode
 error part way) raises :class:`VideoError` *after* the decodable frames were yielded when
 ``strict=True`` (the default), so a consumer writing through
-:func:`posecoach.io.atomic.atomic_path` leaves no output; with ``strict=False`` it emits a
+:func:`posecoach.atomic.atomic_path` leaves no output; with ``strict=False`` it emits a
 :class:`TruncatedVideoWarning` and ends the iteration early instead.
 """
 
@@ -31,11 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
-from posecoach.io.atomic import atomic_path
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "VIDEO_SUFFIXES",
+    "is_media",
     "TruncatedVideoWarning",
     "VideoError",
     "VideoFrame",
@@ -54,6 +56,26 @@ __all__ = [
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 )
+
+#: File endings read as video (the one table; everything else is a pose file or an image).
+VIDEO_SUFFIXES: frozenset[str] = frozenset(
+    {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp"}
+)
+
+
+def is_media(path: str | Path) -> bool:
+    """Whether ``path`` is a video, an image or a folder holding images (not a pose file).
+
+    Example
+    -------
+    >>> is_media("take.MOV"), is_media("photo.jpg"), is_media("take.pose.npz")
+    (True, True, False)
+    """
+    p = Path(path)
+    if p.is_dir():
+        return any(c.suffix.lower() in IMAGE_SUFFIXES for c in p.iterdir())
+    suffix = p.suffix.lower()
+    return suffix in VIDEO_SUFFIXES or suffix in IMAGE_SUFFIXES
 
 
 class VideoError(InputError):

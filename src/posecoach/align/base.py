@@ -137,7 +137,7 @@ def pair_poses(
     if ta != tr and 1 not in (ta, tr):
         raise AlignmentError(
             f"expected the same number of frames (or a single reference pose), got attempt "
-            f"{ta} and reference {tr}; align them in time first (posecoach.temporal)"
+            f"{ta} and reference {tr}; align them in time first (posecoach.compare.temporal)"
         )
     t = max(ta, tr)
     att, ref = _broadcast(_image_plane(attempt), t), _broadcast(_image_plane(reference), t)

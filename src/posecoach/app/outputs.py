@@ -52,14 +52,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posecoach.errors import OutputFolderError
-from posecoach.io.atomic import (
+from posecoach.atomic import (
     atomic_path,
     fsync_folder,
     is_temporary,
     make_temp_folder,
     remove_stale_temporaries,
 )
+from posecoach.errors import OutputFolderError
 
 __all__ = [
     "JOURNAL_NAME",

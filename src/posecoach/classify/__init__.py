@@ -22,9 +22,8 @@ from posecoach.classify.datasets import (
     dataset_from_sequences,
     group_kfold,
     group_train_test_split,
-    read_dataset,
 )
-from posecoach.classify.evaluate import Metrics, compute_metrics, evaluate, plot_confusion
+from posecoach.classify.evaluate import Metrics, compute_metrics, evaluate
 from posecoach.classify.features import FeatureSettings, frame_features
 from posecoach.classify.models import get_model, model_names
 from posecoach.classify.persistence import ModelFileError, load_classifier, save_classifier
@@ -42,11 +41,9 @@ __all__ = [
     "dataset_from_sequences",
     "group_kfold",
     "group_train_test_split",
-    "read_dataset",
     "Metrics",
     "compute_metrics",
     "evaluate",
-    "plot_confusion",
     "FeatureSettings",
     "frame_features",
     "get_model",

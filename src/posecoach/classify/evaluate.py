@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from posecoach.io.atomic import atomic_path
 
 if TYPE_CHECKING:
     from posecoach.classify.classifier import Classifier
     from posecoach.classify.datasets import PoseDataset
 
-__all__ = ["Metrics", "compute_metrics", "evaluate", "plot_confusion"]
+__all__ = ["Metrics", "compute_metrics", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -121,40 +118,3 @@ def evaluate(clf: Classifier, ds: PoseDataset, *, split: str | None = None) -> M
         "held out from training by the user"
     )
     return compute_metrics(ds.labels, pred, clf.classes, split=desc)
-
-
-def plot_confusion(metrics: Metrics, path: str | Path, title: str = "") -> Path:
-    """Write the confusion matrix as a PNG (counts, rows = true class).
-
-    Example
-    -------
-    >>> import tempfile, os
-    >>> m = compute_metrics(np.array(["a", "b"]), ["a", "a"], ["a", "b"])
-    >>> plot_confusion(m, os.path.join(tempfile.mkdtemp(), "c.png")).stat().st_size > 0
-    True
-    """
-    from matplotlib.figure import Figure
-
-    n = len(metrics.classes)
-    fig = Figure(figsize=(1.2 + 0.7 * n, 1.0 + 0.7 * n), dpi=100)
-    ax = fig.add_subplot()
-    ax.imshow(metrics.confusion, cmap="Blues")
-    ax.set_xticks(range(n), metrics.classes, rotation=45, ha="right")
-    ax.set_yticks(range(n), metrics.classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    top = metrics.confusion.max() if metrics.confusion.size else 0
-    for i in range(n):
-        for j in range(n):
-            v = int(metrics.confusion[i, j])
-            ax.text(
-                j, i, str(v), ha="center", va="center", color="white" if v > top / 2 else "black"
-            )
-    ax.set_title(
-        title or f"accuracy {metrics.accuracy:.3f}, macro F1 {metrics.macro_f1:.3f}", fontsize=9
-    )
-    fig.tight_layout()
-    out = Path(path)
-    with atomic_path(out, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    return out

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.classify.classifier import Classifier
 from posecoach.classify.features import FeatureSettings
 from posecoach.classify.models import MODELS
 from posecoach.errors import InputError
-from posecoach.io.atomic import atomic_path
 from posecoach.skeletons import Skeleton, available, get
 
 __all__ = ["ModelFileError", "save_classifier", "load_classifier", "FORMAT_NAME", "FORMAT_VERSION"]

@@ -14,7 +14,7 @@ _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder dat
 
 
 def _write_json(path: Path, data: object) -> None:
-    from posecoach.io.atomic import atomic_path
+    from posecoach.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -33,12 +33,12 @@ def _label_map(text: str | None) -> dict[str, str]:
 
 
 def _read_input(path: Path) -> PoseSequence:
-    from posecoach.classify.datasets import load_poses
+    from posecoach.app.loading import load_input
 
     if path.suffix.lower() in (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"):
         with progress_bar(f"extract {path.name}") as bar:
-            return load_poses(path, progress=bar)
-    return load_poses(path)
+            return load_input(path, progress=bar)
+    return load_input(path)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         """Train a classifier on a labelled dataset and save it as one safetensors file."""
         from dataclasses import replace
 
-        from posecoach.classify import AugmentSettings, cross_validate, fit_classifier, read_dataset
+        from posecoach.app.datasets import read_dataset
+        from posecoach.classify import AugmentSettings, cross_validate, fit_classifier
         from posecoach.classify.datasets import check_trainable
         from posecoach.classify.persistence import save_classifier
         from posecoach.classify.train import default_features
@@ -165,8 +166,10 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Accuracy, macro F1, per-class precision/recall and a confusion matrix PNG."""
+        from posecoach.app.datasets import read_dataset
         from posecoach.classify import evaluate as run_evaluate
-        from posecoach.classify import load_classifier, plot_confusion, read_dataset
+        from posecoach.classify import load_classifier
+        from posecoach.render.plots import plot_confusion
 
         png = confusion or (
             json_path.with_suffix(".confusion.png")
@@ -197,7 +200,12 @@ def register(app: typer.Typer) -> None:
                 "confusion (rows true, columns predicted): "
                 + json.dumps(metrics.confusion.tolist())
             )
-            plot_confusion(metrics, png)
+            plot_confusion(
+                metrics.confusion,
+                metrics.classes,
+                png,
+                title=f"accuracy {metrics.accuracy:.3f}, macro F1 {metrics.macro_f1:.3f}",
+            )
             typer.echo(f"wrote {png}")
             if json_path:
                 _write_json(
@@ -259,7 +267,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Count repetitions with a state model (hysteresis) or a reference repetition."""
         from posecoach.classify import load_classifier
-        from posecoach.reps import count_reps_with_model, count_reps_with_reference
+        from posecoach.compare.reps import count_reps_with_model, count_reps_with_reference
 
         if (model is None) == (reference is None):
             raise typer.BadParameter("give exactly one of --model or --reference")

@@ -80,14 +80,8 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
         yield update
 
 
-_MEDIA = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".jpg", ".jpeg", ".png", ".bmp"}
-
-
 def read_pose_or_media(path: Path) -> PoseSequence:
-    """A pose file through posecoach.io, or a video/image (or image folder) through pose
-    extraction."""
-    import posecoach
+    """An input file through the one loader (:func:`posecoach.app.loading.load_input`)."""
+    from posecoach.app.loading import load_input
 
-    if path.suffix.lower() in _MEDIA or (path.is_dir() and not any(path.glob("*.json"))):
-        return posecoach.extract(path)
-    return posecoach.load(path)
+    return load_input(path)

@@ -32,14 +32,14 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
     ) -> None:
         """Compare an attempt with a reference: score, cues, overlay video and report."""
-        from posecoach.compare import compare
+        from posecoach.app.compare import compare_files
 
         choices: dict[str, str | bool] = {"auto": "auto", "yes": True, "no": False}
         choice = choices.get(reps.lower())
         if choice is None:
             raise typer.BadParameter(f"expected auto, yes or no, got {reps!r}", param_hint="--reps")
         with user_errors(), progress_bar("comparing") as progress:
-            result = compare(
+            result = compare_files(
                 reference,
                 attempt,
                 outdir=outdir,

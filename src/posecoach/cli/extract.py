@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         import posecoach
         from posecoach.cli.common import progress_bar
         from posecoach.extract import extract, parse_subject
-        from posecoach.extract.preview import write_preview
+        from posecoach.render.preview import write_preview
 
         with user_errors():
             claim_outputs(output, preview, inputs=[source], force=force)

@@ -218,7 +218,7 @@ def extract(
         Only the first frames (not cached).
     fix_swaps
         Undo runs of frames whose left/right labels the model swapped
-        (:func:`posecoach.laterality.fix_left_right_swaps`, frames listed in the
+        (:func:`posecoach.extract.laterality.fix_left_right_swaps`, frames listed in the
         provenance). Applied to the cached raw detections, so toggling it never re-runs
         the model.
 
@@ -282,7 +282,7 @@ def extract(
         )
     seq = seq.replace(metadata={**seq.metadata, "source": str(path)})
     if fix_swaps:
-        from posecoach.laterality import fix_left_right_swaps
+        from posecoach.extract.laterality import fix_left_right_swaps
 
         seq = fix_left_right_swaps(seq)
     if fill_gaps is not None or smooth is not None:

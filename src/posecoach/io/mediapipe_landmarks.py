@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.io._common import (
     file_errors,
     joint_cells,
@@ -44,7 +45,6 @@ from posecoach.io._common import (
     timing_from_columns,
 )
 from posecoach.io._csvtable import parse_header, read_table
-from posecoach.io.atomic import atomic_path
 from posecoach.io.registry import Format, FormatError, register_format
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import BLAZEPOSE_33

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.io._common import file_errors, load_json, sniff_json
-from posecoach.io.atomic import atomic_path
 from posecoach.io.registry import Format, FormatError, register_format
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import get

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.io._common import (
     file_errors,
     joint_cells,
@@ -33,7 +34,6 @@ from posecoach.io._common import (
     timing_from_columns,
 )
 from posecoach.io._csvtable import JointTable, parse_header, read_table
-from posecoach.io.atomic import atomic_path
 from posecoach.io.registry import Format, FormatError, register_format
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import Skeleton, available, get

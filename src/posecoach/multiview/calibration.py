@@ -311,7 +311,7 @@ def _toml_list(values: np.ndarray) -> str:
 
 def save_calibration(cameras: Sequence[CalibratedCamera], path: str | Path) -> Path:
     """Write cameras as Pose2Sim/Anipose TOML (atomically); returns the path."""
-    from posecoach.io.atomic import atomic_path
+    from posecoach.atomic import atomic_path
 
     if not cameras:
         raise InputError("expected at least one camera to save, got none")

@@ -2,7 +2,7 @@
 
 Every function builds its own :class:`matplotlib.figure.Figure` (never the global pyplot
 figure registry, so nothing leaks between calls or threads), writes it atomically with
-:func:`posecoach.io.atomic.atomic_path` and returns the output path.
+:func:`posecoach.atomic.atomic_path` and returns the output path.
 
 Example
 -------
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
-from posecoach.io.atomic import atomic_path
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import get
 
@@ -352,3 +352,85 @@ def plot_skeletons(
     ax.grid(alpha=0.25)
     ax.set_title(title, loc="left")
     return _save(fig, out_path)
+
+
+def plot_confusion(
+    confusion: np.ndarray, classes: Sequence[str], path: str | Path, title: str = ""
+) -> Path:
+    """Write a confusion matrix as a PNG (counts, rows = true class, columns = predicted).
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> out = plot_confusion(np.array([[3, 1], [0, 4]]), ["up", "down"],
+    ...                      os.path.join(tempfile.mkdtemp(), "c.png"), title="accuracy 0.875")
+    >>> out.stat().st_size > 0
+    True
+    """
+    matrix = np.asarray(confusion)
+    n = len(classes)
+    if matrix.shape != (n, n):
+        raise InputError(f"expected a {n}x{n} confusion matrix, got shape {matrix.shape}")
+    fig = _figure(1.2 + 0.7 * n, 1.0 + 0.7 * n)
+    ax = fig.add_subplot()
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(n), list(classes), rotation=45, ha="right")
+    ax.set_yticks(range(n), list(classes))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    top = matrix.max() if matrix.size else 0
+    for i in range(n):
+        for j in range(n):
+            v = int(matrix[i, j])
+            ax.text(
+                j, i, str(v), ha="center", va="center", color="white" if v > top / 2 else "black"
+            )
+    if title:
+        ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def plot_alignment(
+    reference: PoseSequence,
+    attempt: PoseSequence,
+    aligned: PoseSequence,
+    out: str | Path,
+    frame: int = 0,
+) -> Path:
+    """Two panels: both skeletons as given (before) and after alignment; atomic PNG.
+
+    Example
+    -------
+    >>> import numpy as np, tempfile, os
+    >>> from posecoach import PoseSequence
+    >>> p = PoseSequence(np.random.default_rng(0).normal(size=(1, 17, 2)), skeleton="coco_17")
+    >>> out = plot_alignment(p, p, p, Path(tempfile.mkdtemp()) / "o.png")
+    >>> out.stat().st_size > 1000
+    True
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 5))
+    panels = (
+        ("before", [(reference, "reference", _REFERENCE), (attempt, "attempt", _ATTEMPT)]),
+        ("after", [(reference, "reference", _REFERENCE), (aligned, "attempt aligned", _ATTEMPT)]),
+    )
+    for i, (title, poses) in enumerate(panels):
+        ax = fig.add_subplot(1, 2, i + 1)
+        for seq, label, color in poses:
+            f = min(frame, seq.n_frames - 1)
+            pos = seq.positions[f, :, :2]
+            for a, b in seq.skeleton.edges:
+                if np.isfinite(pos[[a, b]]).all():
+                    ax.plot(pos[[a, b], 0], pos[[a, b], 1], color=color, lw=2)
+            ax.scatter(pos[:, 0], pos[:, 1], s=8, color=color, label=label)
+        ax.set_title(title)
+        ax.set_aspect("equal", adjustable="datalim")
+        if reference.space != "world":
+            ax.invert_yaxis()
+        ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    target = Path(out)
+    with atomic_path(target, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    return target

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
-from posecoach.io.atomic import atomic_path
 
 __all__ = [
     "REPORT_CSS",

@@ -305,7 +305,7 @@ def write_png(frame: np.ndarray, out_path: str | Path) -> Path:
     """
     from PIL import Image
 
-    from posecoach.io.atomic import atomic_path
+    from posecoach.atomic import atomic_path
 
     arr = np.asarray(frame)
     if arr.ndim != 3 or arr.shape[2] != 3 or arr.dtype != np.uint8:

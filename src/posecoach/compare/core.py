@@ -1,33 +1,26 @@
-"""Compare an attempt with a reference: the main job of posecoach.
+"""Compare an attempt with a reference: the chain on two poses, no file touched.
 
-``compare(reference, attempt, outdir=...)`` runs the whole chain:
+``compare(reference, attempt)`` runs:
 
-1. load each side (a video, image or image folder is extracted with
-   :func:`posecoach.extract` and cached by content; a pose file is read with
-   :func:`posecoach.load`; a :class:`PoseSequence` is used as is);
-2. keep the body joints both sides have (converted by joint name);
-3. match in time with DTW on hip-centred, torso-normalised poses
-   (:mod:`posecoach.temporal`), resampling to a common frame rate when the two differ;
-   when the reference is one repetition and the attempt holds several, each repetition
-   is found by subsequence DTW and scored on its own;
-4. align the matched reference onto the attempt in space (:func:`posecoach.align.align`,
-   one transform for the whole sequence, then the hips follow the person frame by frame);
-5. score (:mod:`posecoach.score`), write cues (:mod:`posecoach.cues`) and the corrected
-   pose (:mod:`posecoach.corrected`);
-6. write ``result.json`` and, with ``render=True``, ``overlay.mp4``,
-   ``side_by_side.mp4``, plots and ``report.html`` (:mod:`posecoach.render`).
+1. keep the body joints both sides have (converted by joint name);
+2. match in time with DTW on hip-centred, torso-normalised poses
+   (:mod:`posecoach.compare.temporal`), resampling to a common frame rate when the two
+   differ; when the reference is one repetition and the attempt holds several, each
+   repetition is found by subsequence DTW and scored on its own;
+3. align the matched reference onto the attempt in space (:func:`posecoach.align.align`,
+   one transform for the whole sequence, then the hips follow the person frame by frame),
+   once for drawing and once for scoring (:data:`SCORE_ALIGNER`, 3D when both sides
+   have it);
+4. score (:mod:`posecoach.compare.score`), write cues (:mod:`posecoach.compare.cues`)
+   and the corrected pose (:mod:`posecoach.compare.corrected`).
 
-Everything is written into a temporary folder and committed into ``outdir`` in one step
-(:class:`posecoach.app.outputs.OutputFolder`): only files posecoach wrote there are ever
-replaced, and a failed or killed run leaves the previous result.
+Files and videos in, result folders out: :mod:`posecoach.app.compare`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,20 +29,24 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.cues import Cue, lean_direction, make_cues
+from posecoach.compare.cues import Cue, lean_direction, make_cues
+from posecoach.compare.score import (
+    CALIBRATION,
+    FrameScores,
+    overall_score,
+    score_frames,
+)
+from posecoach.compare.temporal import Repetition, dtw_path, find_repetitions, pose_features
 from posecoach.errors import InputError
 from posecoach.geometry import hip_center, shoulder_center
 from posecoach.pose import PoseSequence
-from posecoach.score import CALIBRATION, FrameScores, angle_curves, overall_score, score_frames
 from posecoach.skeletons import BODY_JOINTS
-from posecoach.temporal import Repetition, dtw_path, find_repetitions, pose_features
 
 __all__ = [
     "SCHEMA_VERSION",
     "SCORE_JOINTS",
     "CompareResult",
     "compare",
-    "load_side",
     "resolve_method",
 ]
 
@@ -70,10 +67,8 @@ _FALLBACKS = ("similarity", "normalize")
 #: curl lean-back 0.86 vs 0.63), and leaves identical poses identical.
 SCORE_ALIGNER = "similarity"
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
-_VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
 
 Progress = Callable[[int, int], None]
-Source = str | os.PathLike | PoseSequence
 
 
 @dataclass(frozen=True)
@@ -87,15 +82,15 @@ class CompareResult:
     reps
         ``[{index, start_s, end_s, score, start_frame, end_frame, cost}]``.
     cues
-        Ranked :class:`~posecoach.cues.Cue` list.
+        Ranked :class:`~posecoach.compare.cues.Cue` list.
     frames
-        :class:`~posecoach.score.FrameScores` per attempt frame.
+        :class:`~posecoach.compare.score.FrameScores` per attempt frame.
     attempt, reference
         The compared attempt and the reference matched to it frame by frame and aligned
-        onto it (same ``T``, common joints): with rendering, by the drawing aligner (the
-        aligner default) in the attempt's image; without, by the scoring alignment.
+        onto it (same ``T``, common joints) by the drawing aligner, in the attempt's
+        image.
     corrected
-        The corrected pose (:func:`posecoach.corrected.corrected_pose`).
+        The corrected pose (:func:`posecoach.compare.corrected.corrected_pose`).
     reference_index
         ``(T,)`` reference frame matched to each attempt frame (-1: none).
     path
@@ -180,61 +175,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------------------- loading
-def load_side(source: Source, role: str, progress: Progress | None = None) -> PoseSequence:
-    """Read one side of a comparison: a PoseSequence, a pose file, or media to extract.
-
-    Parameters
-    ----------
-    source
-        A :class:`PoseSequence`, a pose file (any format :func:`posecoach.load` reads),
-        a video, an image or a folder of images (extracted with
-        :func:`posecoach.extract`, cached by content).
-    role
-        ``"reference"`` or ``"attempt"``, for error messages.
-    progress
-        ``callback(done, total)`` for extraction.
-
-    Example
-    -------
-    >>> seq = PoseSequence(np.zeros((2, 17, 2)), skeleton="coco_17")
-    >>> load_side(seq, "reference") is seq
-    True
-    """
-    if isinstance(source, PoseSequence):
-        return source
-    path = Path(source)
-    if not path.exists():
-        raise InputError(f"{role} {path}: no such file or folder")
-    if _is_media(path):
-        from posecoach.extract import extract
-
-        seq = extract(path, cache=True, progress=progress)
-    else:
-        from posecoach.io import load
-
-        seq = load(path)
-    meta = dict(seq.metadata)
-    meta.setdefault("source", str(path))
-    return seq.replace(metadata=meta)
-
-
-def _is_media(path: Path) -> bool:
-    from posecoach.video import IMAGE_SUFFIXES
-
-    if path.is_dir():
-        return any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir())
-    suffix = path.suffix.lower()
-    return suffix in _VIDEO_SUFFIXES or suffix in IMAGE_SUFFIXES
-
-
-def _video_of(source: Source) -> Path | None:
-    if isinstance(source, PoseSequence):
-        return None
-    p = Path(source)
-    return p if p.is_file() and p.suffix.lower() in _VIDEO_SUFFIXES else None
-
-
+# ---------------------------------------------------------------------------- sides
 def _describe(seq: PoseSequence) -> str:
     src = seq.metadata.get("source")
     return f"{src}" if src else f"{seq.skeleton.name} sequence of {seq.n_frames} frames"
@@ -311,7 +252,7 @@ def _nearest(times: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | None) -> _Match:
-    from posecoach.temporal import resample_features
+    from posecoach.compare.temporal import resample_features
 
     names = list(ref.skeleton.names)
     use_world = ref.world is not None and att.world is not None
@@ -460,33 +401,28 @@ def _fit_apply(
 
 # ---------------------------------------------------------------------------- compare
 def compare(
-    reference: Source,
-    attempt: Source,
+    reference: PoseSequence,
+    attempt: PoseSequence,
     *,
-    outdir: str | os.PathLike | None = None,
     method: str | None = None,
-    render: bool = True,
     reps: str | bool = "auto",
     band: int | None = None,
     progress: Progress | None = None,
-    force: bool = False,
 ) -> CompareResult:
     """Compare an attempt with a reference (see the module docstring for the steps).
 
     Parameters
     ----------
     reference, attempt
-        Paths to a video, image, image folder or pose file, or :class:`PoseSequence`.
-    outdir
-        Folder for result.json (and, with ``render``, videos, plots and report.html).
-        ``None`` writes nothing. A folder holding files posecoach did not write is
-        refused unless ``force`` (see :mod:`posecoach.app.outputs`); only posecoach's own
-        files there are ever replaced.
+        The two :class:`PoseSequence` objects (reading files and videos is the
+        application layer's: :func:`posecoach.app.compare.compare_files`).
     method
-        Spatial aligner name for :func:`posecoach.align.align` (``None``: its default;
-        ``"none"``: no spatial alignment, for poses already in one frame).
-    render
-        Also write overlay.mp4, side_by_side.mp4, plots and report.html.
+        Spatial aligner (a name of :func:`posecoach.align.available_aligners`, ``"none"``
+        for poses already in one frame). ``None``: the aligner default places the
+        reference in the attempt's image (with fallbacks), and errors are measured after
+        :data:`SCORE_ALIGNER`. A given method is used for both, and fails loudly when it
+        cannot work on these poses. Both names are in ``result.json``
+        (``provenance.aligner`` and ``provenance.parameters.score_aligner``).
     reps
         ``"auto"``: score repetitions separately when at least two are found in an
         attempt at least 1.5 times the reference's length; ``True``: whenever one is
@@ -495,8 +431,6 @@ def compare(
         Sakoe-Chiba band (frames at the common rate) for the whole-sequence DTW.
     progress
         ``callback(done, total)`` over the stages.
-    force
-        Write into a folder that holds other files, beside them (never replacing them).
 
     Returns
     -------
@@ -505,8 +439,7 @@ def compare(
     Raises
     ------
     InputError
-        No person on a side, skeletons without enough joints in common, an output folder
-        that cannot be written, unreadable inputs.
+        No person on a side, skeletons without enough joints in common.
 
     Example
     -------
@@ -517,10 +450,10 @@ def compare(
     >>> p[:, [14, 16], 0] = 1; p[:, [7, 9], 0] = -2; p[:, [8, 10], 0] = 2
     >>> p[:, 9, 1] = np.sin(np.pi * t) * 2
     >>> seq = PoseSequence(p, skeleton="coco_17")
-    >>> round(compare(seq, seq, method="none", render=False).score, 1)
+    >>> round(compare(seq, seq, method="none").score, 1)
     100.0
     """
-    stages = 4 + (4 if render and outdir is not None else 0)
+    stages = 4
     step = 0
 
     def tick() -> None:
@@ -529,14 +462,8 @@ def compare(
         if progress is not None:
             progress(step, stages)
 
-    folder = None
-    if outdir is not None:
-        from posecoach.app.outputs import OutputFolder
-
-        folder = OutputFolder(outdir, force=force, tool="compare")
     started = time.time()
-    ref_raw = load_side(reference, "reference")
-    att_raw = load_side(attempt, "attempt")
+    ref_raw, att_raw = reference, attempt
     tick()
     for seq, role in ((ref_raw, "reference"), (att_raw, "attempt")):
         if not seq.visible.any():
@@ -553,28 +480,23 @@ def compare(
     # One transform for the sequence (static camera), except for a single reference
     # pose held against many attempt frames, which is aligned frame by frame.
     one = ref.n_frames == 1
-    # Errors are measured after SCORE_ALIGNER (unless a method is given); the drawing
-    # aligner (the default) places the reference ghost in the attempt's image.
+    # The drawing alignment places the reference in the attempt's image; errors are
+    # measured after SCORE_ALIGNER (unless a method is given), in 3D when both sides
+    # have it. Both are computed whatever is drawn, so the score never depends on it.
+    aligned, aligner = _align_onto(matched, att, method, per_frame=one)
     score_method = SCORE_ALIGNER if method in (None, "view3d") else method
     has_3d = att.world is not None and matched.world is not None and method != "none"
-    drawing = render and folder is not None
     if has_3d:
-        # Both sides have 3D: score in 3D (view-independent); the ghost is projected.
-        aligned, aligner = _align_onto(matched, att, method, per_frame=one)
+        # Both sides have 3D: score in 3D (view-independent).
         att_s = _world_sequence(att)
         ref_s, score_aligner = _align_onto(
             _world_sequence(matched), att_s, score_method, per_frame=one
         )
-    elif method == "none" or score_method == resolve_method(method, matched, att):
-        aligned, aligner = _align_onto(matched, att, method, per_frame=one)
+    elif score_method == aligner or method == "none":
         att_s, ref_s, score_aligner = att, aligned, aligner
     else:
         att_s = att
         ref_s, score_aligner = _align_onto(matched, att, score_method, per_frame=one)
-        if drawing:
-            aligned, aligner = _align_onto(matched, att, method, per_frame=one)
-        else:  # nothing is drawn: the reference result is the scoring alignment
-            aligned, aligner = ref_s, score_aligner
     tick()
     fs = score_frames(att_s, ref_s)
     unit = _torso_unit(att_s)
@@ -584,7 +506,7 @@ def compare(
         vertical = -vertical
     leaning = lean_direction(att_s.positions, att_s.skeleton)
     cues = make_cues(fs, att.timestamps, vertical_offset=vertical, lean_direction=leaning)
-    from posecoach.corrected import corrected_pose
+    from posecoach.compare.corrected import corrected_pose
 
     corrected = corrected_pose(att, aligned)
     counted = (fs.weights > 0).sum(axis=1)
@@ -603,7 +525,10 @@ def compare(
         "reference": _side_info(ref_raw),
         "attempt": _side_info(att_raw),
         "reference_times": ref.timestamps,
-        "provenance": _provenance(aligner, score_aligner, reps, band, match, ref, started),
+        "provenance": _provenance(
+            aligner, score_aligner, reps, band, match, ref, started, in_3d=has_3d
+        ),
+        "reference_full": ref,
     }
     result = CompareResult(
         score=float(score),
@@ -619,9 +544,7 @@ def compare(
         dtw_cost=match.cost,
         info=info,
     )
-    if folder is None:
-        return result
-    return _write_outputs(result, folder, render, reference, attempt, ref, tick)
+    return result
 
 
 def _world_sequence(seq: PoseSequence) -> PoseSequence:
@@ -696,6 +619,8 @@ def _provenance(
     match: _Match,
     ref: PoseSequence,
     started: float,
+    *,
+    in_3d: bool,
 ) -> dict[str, Any]:
     import importlib.metadata as md
 
@@ -715,109 +640,8 @@ def _provenance(
             "joints": list(ref.skeleton.names),
             "per_frame_alignment": ref.n_frames == 1,
             "score_aligner": score_aligner,
-            "scored_in": ("3D world coordinates" if score_aligner != aligner else "attempt image"),
+            "scored_in": "3D world coordinates" if in_3d else "attempt image",
         },
         "calibration": CALIBRATION,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-    }
-
-
-# ---------------------------------------------------------------------------- output
-def _write_outputs(
-    result: CompareResult,
-    folder: Any,
-    render: bool,
-    reference: Source,
-    attempt: Source,
-    ref_full: PoseSequence,
-    tick: Callable[[], None],
-) -> CompareResult:
-    """Write the result into ``folder`` (an :class:`~posecoach.app.outputs.OutputFolder`)
-    in one committed step: only files posecoach wrote there are ever replaced."""
-    with folder.transaction() as tmp:
-        files: dict[str, Any] = {"result": "result.json"}
-        if render:
-            files.update(_render(result, tmp, reference, attempt, ref_full, tick))
-        result = CompareResult(**{**result.__dict__, "outdir": folder.path, "files": files})
-        data = result.to_dict()
-        from posecoach.io.atomic import atomic_path
-
-        with atomic_path(tmp / "result.json") as part:
-            part.write_text(json.dumps(data, indent=1, allow_nan=False))
-        if render:
-            from posecoach.render.report import write_report
-
-            write_report(data, tmp)
-            tick()
-    return result
-
-
-def _render(
-    result: CompareResult,
-    tmp: Path,
-    reference: Source,
-    attempt: Source,
-    ref_full: PoseSequence,
-    tick: Callable[[], None],
-) -> dict[str, Any]:
-    from posecoach.render import plots
-    from posecoach.render.video import render_overlay, render_side_by_side
-
-    fs = result.frames
-    att = result.attempt
-    times = att.timestamps
-    cue_dicts = [c.to_dict() for c in result.cues]
-    render_overlay(
-        _video_of(attempt),
-        att,
-        result.reference,
-        fs.joint_errors,
-        fs.scores,
-        cue_dicts,
-        tmp / "overlay.mp4",
-        corrected=result.corrected,
-    )
-    tick()
-    render_side_by_side(
-        _video_of(reference),
-        _video_of(attempt),
-        ref_full,
-        att,
-        result.path,
-        tmp / "side_by_side.mp4",
-    )
-    tick()
-    plot_files = {
-        "score": "score_over_time.png",
-        "heatmap": "error_heatmap.png",
-        "angles": "angle_curves.png",
-        "skeletons": "corrected_pose.png",
-    }
-    rep_dicts = result.reps if result.mode == "repetitions" else None
-    plots.plot_score_over_time(times, fs.scores, tmp / plot_files["score"], reps=rep_dicts)
-    plots.plot_error_heatmap(
-        times, list(fs.joint_names), fs.joint_errors, tmp / plot_files["heatmap"]
-    )
-    curves = angle_curves(fs)
-    worst = sorted(
-        curves, key=lambda n: -np.nan_to_num(np.nanmean(np.abs(curves[n][0] - curves[n][1])))
-    )[:4]
-    plots.plot_angle_curves(times, {n: curves[n] for n in worst}, tmp / plot_files["angles"])
-    k = int(np.nanargmax(np.nan_to_num(fs.distance, nan=-1.0))) if len(fs.distance) else 0
-    plots.plot_skeletons(
-        [
-            (att.frame(k), "attempt", (40, 200, 60)),
-            (result.reference.frame(k), "reference", (150, 150, 150)),
-            (result.corrected.frame(k), "corrected (your body, correct form)", (30, 120, 255)),
-        ],
-        tmp / plot_files["skeletons"],
-        title=f"Worst frame at {times[k]:.2f} s",
-        y_down=att.space != "world",
-    )
-    tick()
-    return {
-        "overlay": "overlay.mp4",
-        "side_by_side": "side_by_side.mp4",
-        "plots": plot_files,
-        "report": "report.html",
     }

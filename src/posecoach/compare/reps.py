@@ -9,7 +9,7 @@ twice. A repetition's span runs from the frame its probability first rose to ``l
 in progress at the end of the input is not counted.
 
 **From a reference repetition**: subsequence DTW of the reference against the attempt
-(:func:`posecoach.temporal.find_repetitions`).
+(:func:`posecoach.compare.temporal.find_repetitions`).
 
 With a form model, each repetition also gets a form label: a sequence-level model
 classifies the repetition's frames, a frame-level model averages its frame
@@ -215,7 +215,7 @@ def count_reps_with_reference(
 ) -> RepCount:
     """Count repetitions of a one-repetition ``reference`` in ``seq`` by subsequence DTW.
 
-    ``options`` go to :func:`posecoach.temporal.find_repetitions`.
+    ``options`` go to :func:`posecoach.compare.temporal.find_repetitions`.
 
     Example
     -------
@@ -225,7 +225,7 @@ def count_reps_with_reference(
     >>> count_reps_with_reference(seq, ref).count
     4
     """
-    from posecoach.temporal import find_repetitions
+    from posecoach.compare.temporal import find_repetitions
 
     found = find_repetitions(reference, seq, **options)
     reps = _reps_from_spans(seq, [(r.start, r.end) for r in found], [r.cost for r in found])

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from posecoach.compare.score import ANGLES, TRUNK, FrameScores
 from posecoach.geometry import hip_center, shoulder_center
-from posecoach.score import ANGLES, TRUNK, FrameScores
 from posecoach.skeletons import Skeleton
 
 __all__ = ["Cue", "make_cues", "format_time", "lean_direction"]
@@ -177,7 +177,7 @@ def make_cues(
     Parameters
     ----------
     fs
-        Frame comparison from :func:`posecoach.score.score_frames`.
+        Frame comparison from :func:`posecoach.compare.score.score_frames`.
     times
         ``(T,)`` attempt times in seconds.
     vertical_offset
@@ -202,7 +202,7 @@ def make_cues(
     Example
     -------
     >>> from posecoach import PoseSequence
-    >>> from posecoach.score import score_frames
+    >>> from posecoach.compare.score import score_frames
     >>> p = np.zeros((10, 17, 2)); p[:, [5, 6], 1] = 0; p[:, [11, 12], 1] = 2
     >>> p[:, [5, 11], 0] = -1; p[:, [6, 12], 0] = 1
     >>> p[:, 13] = [-1, 4]; p[:, 15] = [-1, 6]                  # left leg straight
