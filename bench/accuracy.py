@@ -148,8 +148,8 @@ def main() -> None:
             gt, vis = p["gt"], p["vis"]
             usable = vis.copy()  # labelled joints (a missed person counts as wrong)
             if name == "mpii":  # no BlazePose counterpart
-                for j in ("upper_neck", "head_top"):
-                    usable[names.index(j)] = False
+                for joint in ("upper_neck", "head_top"):
+                    usable[names.index(joint)] = False
             err = np.linalg.norm(pred - gt, axis=1)
             err = np.where(np.isnan(err), np.inf, err)
             torso = _torso(gt, vis, names)
@@ -184,11 +184,11 @@ def main() -> None:
     for name, r in rows.items():
         pt = 100 * r["hits_t"].sum() / max(r["n_t"].sum(), 1)
         pb = 100 * r["hits_b"].sum() / max(r["n_b"].sum(), 1)
-        oks = f"{np.mean(r['oks']):.3f}" if r["oks"] else "-"
+        oks_txt = f"{np.mean(r['oks']):.3f}" if r["oks"] else "-"
         good = f"{100 * np.mean(np.array(r['oks']) >= 0.5):.0f}%" if r["oks"] else "-"
         print(
             f"{name:<5} {r['people']:>6} {r['missed']:>6} {int(r['n_b'].sum()):>6} "
-            f"{pt:>13.1f} {pb:>12.1f} {oks:>8} {good:>8}"
+            f"{pt:>13.1f} {pb:>12.1f} {oks_txt:>8} {good:>8}"
         )
     print("BlazePose full, its own yoga/fitness set (paper, PCK@0.2 torso): 95.5")
     for name, r in rows.items():

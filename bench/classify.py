@@ -65,7 +65,7 @@ def cv_metrics(ds: PoseDataset, model: str, k: int, *, aug=None, legless=False):
 
 def frame_datasets() -> list[tuple[str, PoseDataset, PoseDataset | None, str]]:
     """(name, train-or-all, test or None (→ CV), split description)."""
-    out = []
+    out: list[tuple[str, PoseDataset, PoseDataset | None, str]] = []
     mlkit = read_dataset(DATA / "mlkit_fitness_pose_samples" / "fitness_pose_samples.csv")
     out.append(
         (
@@ -188,13 +188,8 @@ def table_sequences() -> None:
     for model in ["dtw", "seqcnn", "knn", "linear", "gbdt", "mlp"]:
         params = {"top_n": 6, "top_k": 1} if model == "knn" else {}
         params = {"max_iter": 30} if model == "gbdt" else params
-        cv = (
-            cross_validate(
-                ds, model=get_model(model, **params) if params else model, k=4, task="exercise"
-            )
-            if not params
-            else None
-        )
+        # Only reached without params: the model is its name (a str).
+        cv = cross_validate(ds, model=model, k=4, task="exercise") if not params else None
         if cv is None:
             y_true, y_pred = [], []
             from posecoach.classify.datasets import group_kfold

@@ -26,13 +26,17 @@ import time
 import tracemalloc
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from posecoach.pose import PoseSequence
 
 warnings.filterwarnings("ignore")
 
 
-def squatter(n: int, fps: float, rng: np.random.Generator, warp: float = 0.0) -> object:
+def squatter(n: int, fps: float, rng: np.random.Generator, warp: float = 0.0) -> PoseSequence:
     """A noisy COCO-17 figure doing squats (one every ~3 s), optionally time-warped."""
     from posecoach import PoseSequence
 
@@ -82,11 +86,12 @@ def bench_dtw(sizes: list[int]) -> None:
         a = pose_features(squatter(n, 30, rng))
         b = pose_features(squatter(int(n * 1.1), 33, rng, warp=0.3))
         rows = []
-        for name, kwargs in (
+        variants: tuple[tuple[str, dict[str, Any]], ...] = (
             ("exact", {}),
             ("band 5%", {"band": max(2, n // 20)}),
             ("coarse-to-fine", {"max_cells": max(10_000, (n * n) // 64), "block": 250}),
-        ):
+        )
+        for name, kwargs in variants:
             t0 = time.perf_counter()
             path, cost = dtw_path(a, b, **kwargs)
             dt = time.perf_counter() - t0

@@ -7,7 +7,7 @@ Side by side in one run, per video (best of ``--repeat`` runs each, interleaved)
 - ``extract(subject=None)``: full pipeline (threaded decode + model + NaN rows + build);
 - ``extract(subject="largest")``: plus people finding on the first frame, crop tracking and
   the identity check.
-Then a batch of 4 videos with 1 and 2 worker processes (``posecoach.extract.batch``).
+Then a batch of 4 videos with 1 and 2 worker processes (``posecoach.app.batch``).
 
 The machine is shared; absolute numbers move with its load, ratios measured in the same run
 are the figures to read.
@@ -144,7 +144,7 @@ def main() -> None:
 
     if args.no_batch:
         return
-    from posecoach.extract.batch import extract_batch
+    from posecoach.app.batch import extract_batch
 
     paths = [videos[k] for k in BATCH]
     times = {}

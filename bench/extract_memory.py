@@ -74,6 +74,7 @@ def make_video(minutes: float) -> Path:
         stream = src.streams.video[0]
         packets = [p for p in src.demux(stream) if p.size]
         tb = stream.time_base
+        assert tb is not None  # a demuxed video stream has a time base
         step = round(Fraction(1, 30) / tb)
         n_loops = -(-round(minutes * 60 * 30) // len(packets))
         tmp = out.with_suffix(".part.mp4")
@@ -83,6 +84,7 @@ def make_video(minutes: float) -> Path:
                 shift = k * len(packets) * step
                 for p in packets:
                     q = av.Packet(bytes(p))
+                    assert p.pts is not None  # demuxed packets of an mp4 carry a pts
                     q.pts, q.dts = p.pts + shift, (p.dts if p.dts is not None else p.pts) + shift
                     q.time_base = tb
                     q.is_keyframe = p.is_keyframe

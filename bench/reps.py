@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def synthetic() -> None:
         ds = dataset_from_sequences(list(seqs), ["x"] * 3, level="frame", frame_labels=list(labels))
         models[ex] = fit_classifier(ds, model="knn")
     refs = {ex: exercise_sequence(1, ex, rest_s=0.05, noise_px=0.0, rng=rng)[0] for ex in EXERCISES}
-    methods = {
+    methods: dict[str, dict[str, Any] | None] = {
         "hysteresis 0.6/0.4, smooth 0.2 s": {"enter": 0.6, "leave": 0.4, "smooth_s": 0.2},
         "hysteresis 0.6/0.4, no smoothing": {"enter": 0.6, "leave": 0.4, "smooth_s": 0.0},
         "threshold 0.5, smooth 0.2 s": {"enter": 0.5, "leave": 0.5, "smooth_s": 0.2},

@@ -7,7 +7,7 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
-from posecoach.classify.labeling import write_labelled_csv
+from posecoach.app.datasets import write_labelled_csv
 from posecoach.classify.synthetic import exercise_sequence
 from posecoach.cli.app import app
 from posecoach.io import save

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import require_shared
-from posecoach.app.datasets import read_dataset
+from posecoach.app.datasets import read_dataset, write_labelled_csv
 from posecoach.classify import DatasetError, fit_classifier
 from posecoach.classify.datasets import (
     contiguous_groups,
@@ -14,7 +14,7 @@ from posecoach.classify.datasets import (
     group_train_test_split,
     mlkit_group,
 )
-from posecoach.classify.labeling import frame_labels, parse_segments, write_labelled_csv
+from posecoach.classify.labeling import frame_labels, parse_segments
 from posecoach.classify.synthetic import exercise_sequence
 from posecoach.errors import InputError
 from posecoach.io import save

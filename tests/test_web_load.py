@@ -46,9 +46,9 @@ def _wait(client, job_id: int, timeout: float) -> dict:
 def test_concurrent_jobs_health_and_crash_recovery(clips, tmp_path: Path) -> None:
     import httpx
 
-    from posecoach.compare import compare
+    from posecoach.app.compare import compare_files
 
-    expected = {k: compare(clips["reference"], clips[k]).score for k in ("a", "b")}
+    expected = {k: compare_files(clips["reference"], clips[k]).score for k in ("a", "b")}
     data = tmp_path / "data"
     server = ServerProcess(data, "--workers", "2", "--no-render").start()
     try:
@@ -142,6 +142,6 @@ def test_concurrent_jobs_health_and_crash_recovery(clips, tmp_path: Path) -> Non
         assert result["score"] == pytest.approx(expected["a"], abs=1e-6)
         statuses = [j["status"] for j in client.get("/api/jobs").json()]
         assert statuses.count("done") == N_JOBS + 2  # + the reference extraction
-        assert not list((data / "results").glob("*.partial"))
+        assert not list((data / "results").glob(".posecoach-tmp-*"))  # killed try: cleaned
     finally:
         server.stop()

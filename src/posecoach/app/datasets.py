@@ -15,7 +15,7 @@ The result is a :class:`posecoach.classify.datasets.PoseDataset`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +35,14 @@ from posecoach.errors import InputError, PoseCoachError
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import Skeleton, get
 
-__all__ = ["load_poses", "read_dataset", "read_folder", "read_mlkit_fitness", "read_wide_csv"]
+__all__ = [
+    "load_poses",
+    "read_dataset",
+    "read_folder",
+    "read_mlkit_fitness",
+    "read_wide_csv",
+    "write_labelled_csv",
+]
 
 
 def read_wide_csv(
@@ -235,3 +242,26 @@ def read_dataset(
         level="frame" if level == "auto" else level,
         blocks=blocks,
     )
+
+
+def write_labelled_csv(
+    seq: PoseSequence, labels: Sequence[str | None], path: str | Path, group: str
+) -> int:
+    """Write the labelled frames as a wide CSV with ``label`` and ``group`` columns.
+
+    Unlabelled frames are left out. Returns the number of rows written.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> seq = PoseSequence(np.ones((3, 17, 2)), skeleton="coco_17")
+    >>> p = os.path.join(tempfile.mkdtemp(), "l.csv")
+    >>> write_labelled_csv(seq, ["up", None, "down"], p, "me")
+    2
+    """
+    from posecoach.classify.labeling import labelled_frames
+    from posecoach.io.wide_csv import write_wide_csv
+
+    part = labelled_frames(seq, labels, group)
+    write_wide_csv(part, path)
+    return part.n_frames

@@ -216,7 +216,7 @@ def _roll_forward(root: Path) -> bool:
         path = root / rel
         # Only a file of the previous result that is still exactly what posecoach wrote.
         if path.is_file() and _sha256(path) == digest:
-            path.unlink()
+            path.unlink()  # posecoach's own file of the previous result, unchanged since
             _remove_empty_parents(path.parent, root)
     _write_json(root / MANIFEST_NAME, manifest.to_dict())
     journal_path.unlink()  # the journal is ours and its work is done

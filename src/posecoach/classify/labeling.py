@@ -11,14 +11,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
 
-__all__ = ["parse_time", "parse_segments", "frame_labels", "write_labelled_csv", "windows"]
+__all__ = ["parse_time", "parse_segments", "frame_labels", "labelled_frames", "windows"]
 
 
 def parse_time(text: str) -> float:
@@ -93,23 +92,18 @@ def windows(seq: PoseSequence, seconds: float) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
-def write_labelled_csv(
-    seq: PoseSequence, labels: Sequence[str | None], path: str | Path, group: str
-) -> int:
-    """Write the labelled frames as a wide CSV with ``label`` and ``group`` columns.
+def labelled_frames(seq: PoseSequence, labels: Sequence[str | None], group: str) -> PoseSequence:
+    """The labelled frames of ``seq`` with ``labels``/``groups`` metadata, ready to be
+    written as a wide CSV (:func:`posecoach.app.datasets.write_labelled_csv`).
 
-    Unlabelled frames are left out. Returns the number of rows written.
+    Unlabelled frames are left out.
 
     Example
     -------
-    >>> import tempfile, os
     >>> seq = PoseSequence(np.ones((3, 17, 2)), skeleton="coco_17")
-    >>> p = os.path.join(tempfile.mkdtemp(), "l.csv")
-    >>> write_labelled_csv(seq, ["up", None, "down"], p, "me")
-    2
+    >>> labelled_frames(seq, ["up", None, "down"], "me").metadata["labels"]
+    ['up', 'down']
     """
-    from posecoach.io.wide_csv import write_wide_csv
-
     keep = [i for i, lab in enumerate(labels) if lab is not None]
     if not keep:
         raise InputError("expected at least one labelled frame, got none (check the segments)")
@@ -118,5 +112,4 @@ def write_labelled_csv(
     meta["labels"] = [str(labels[i]) for i in keep]
     meta["groups"] = [group] * len(keep)
     meta["frame_indices"] = keep
-    write_wide_csv(part.replace(metadata=meta), path)
-    return len(keep)
+    return part.replace(metadata=meta)

@@ -314,11 +314,11 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Label your own recording (segments or prompts) into a CSV ready for 'train'."""
+        from posecoach.app.datasets import write_labelled_csv
         from posecoach.classify.labeling import (
             frame_labels,
             parse_segments,
             windows,
-            write_labelled_csv,
         )
 
         with user_errors():

@@ -95,9 +95,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
     ) -> None:
         """Extract many inputs in parallel processes (a local process pool)."""
+        from posecoach.app.batch import extract_batch
         from posecoach.cli.common import progress_bar
         from posecoach.extract import parse_subject
-        from posecoach.extract.batch import extract_batch
 
         with user_errors():
             subj = parse_subject(subject)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from posecoach.app.outputs import OutputFolder
 from posecoach.errors import InputError
 
 __all__ = ["BatchItem", "extract_batch", "output_names"]
@@ -89,8 +90,6 @@ def extract_batch(
         raise InputError(f"expected existing inputs, got missing {missing}")
     if not paths:
         return []
-    from posecoach.app.outputs import OutputFolder
-
     folder = OutputFolder(outdir, force=force, tool="batch")
     names = output_names(paths)
     targets = [folder.path / n for n in names]
@@ -131,8 +130,7 @@ def extract_batch(
                     job = pool.submit(_extract_one, str(src), str(staged[i] / names[i]), options)
                     futures[job] = i
                 for fut in as_completed(futures):
-                    exc = fut.exception()
-                    finish(futures[fut], exc)
+                    finish(futures[fut], fut.exception())
     finally:
         for i, tmp in staged.items():
             if i not in results:
