@@ -223,7 +223,7 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     try:
         yield tmp
         _fsync_tree(tmp)
-        os.replace(tmp, target)
+        os.replace(tmp, target)  # the complete new file onto the name the caller asked for
         fsync_folder(target.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
