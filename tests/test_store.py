@@ -13,7 +13,7 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
 from posecoach.errors import InputError
-from posecoach.store import HEAD_REVISION, NotFoundError, Store
+from posecoach.store import HEAD_REVISION, InUseError, NotFoundError, Store
 
 _db_counter = itertools.count()
 
@@ -118,8 +118,15 @@ def test_crud_and_history(store: Store) -> None:
     assert "data" not in sessions[0]
     assert store.get_result(sessions[0]["id"])["data"] == {"score": 55.0}
     assert all(j["status"] == "done" for j in store.list_jobs())
-    # deleting a reference removes its jobs and results, not the person or the attempt
-    store.delete_reference(ref["id"])
+    # deleting a used reference is refused with the list of what would go ...
+    with pytest.raises(InUseError, match="expected nothing to use reference") as info:
+        store.delete_reference(ref["id"])
+    gone = info.value.impact["would_delete"]
+    assert gone["results"]["count"] == 3 and gone["jobs"]["count"] == 3
+    assert info.value.impact["affected"]["people"]["names"] == ["Ana"]
+    assert len(store.list_results(person["id"])) == 4  # ... and nothing went
+    # confirmed, it removes its jobs and results, not the person or the attempt
+    store.delete_reference(ref["id"], confirm=True)
     assert [s["reference_name"] for s in store.list_results(person["id"])] == ["Lunge"]
     assert len(store.list_jobs()) == 1
     assert store.get_attempt(att["id"])["label"] == "monday"

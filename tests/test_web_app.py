@@ -103,7 +103,11 @@ def test_reference_lifecycle(client: TestClient, video: Path, tmp_path: Path) ->
     r = client.patch(f"/api/references/{ref['id']}", json={"name": "  "})
     assert r.status_code == 400 and "non-empty" in r.json()["detail"]
 
-    assert client.delete(f"/api/references/{ref['id']}").json() == {"deleted": ref["id"]}
+    # nothing uses it (only its own extraction job): deleted at once, with its files
+    deleted = client.delete(f"/api/references/{ref['id']}").json()
+    assert deleted["deleted"] == ref["id"] and deleted["results"] == []
+    assert deleted["jobs"] == [ref["extract_job"]["id"]]
+    assert deleted["files"] == sorted([ref["video_file"], f"poses/reference_{ref['id']}.pose.npz"])
     assert client.get(f"/api/references/{ref['id']}").status_code == 404
     assert stored_files(data) == []
 
@@ -159,7 +163,8 @@ def test_too_large_upload_is_refused_and_nothing_stored(tmp_path: Path, video: P
     with make_client(data, max_upload_mb=1000 / 1024 / 1024) as client:  # 1000 bytes
         assert video.stat().st_size > 1000
         r = upload_reference(client, video)
-        assert r.status_code == 413 and "at most 1000 bytes" in r.json()["detail"]
+        assert r.status_code == 413, r.text
+        assert r.json()["detail"].startswith("expected an upload of at most 0.000954 MB, got ")
 
         # without Content-Length (chunked), the streamed size check refuses it too
         def chunks():

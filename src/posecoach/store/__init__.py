@@ -9,11 +9,13 @@ database is ``posecoach.db`` (SQLite, WAL) in the data dir; ``POSECOACH_DATABASE
 from __future__ import annotations
 
 from posecoach.store.engine import HEAD_REVISION, create_engine, database_url, migrate
-from posecoach.store.repository import NotFoundError, Store
+from posecoach.store.repository import InUseError, NotFoundError, RetiredError, Store
 
 __all__ = [
     "HEAD_REVISION",
+    "InUseError",
     "NotFoundError",
+    "RetiredError",
     "Store",
     "create_engine",
     "database_url",

@@ -7,6 +7,8 @@ SQLAlchemy URL (``postgresql+psycopg://...``) runs the same migrations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from posecoach.errors import InputError, require
 
 __all__ = ["create_engine", "database_url", "migrate", "HEAD_REVISION"]
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "store_migrations"
 
 
@@ -88,10 +90,16 @@ def _redact(url: str) -> str:
 def migrate(engine: Any, revision: str = "head") -> str:
     """Upgrade the schema to ``revision`` with Alembic, in one transaction; return the revision.
 
+    On SQLite the whole upgrade, DDL included, is one real transaction (a failure leaves
+    the previous schema and data as they were), and foreign key enforcement is off while
+    it runs: migrations that rebuild a table (SQLite's only way to change a constraint)
+    would otherwise fire the old ``ON DELETE`` actions when the old table is dropped. The
+    foreign keys are checked before the commit.
+
     Example
     -------
     >>> migrate(create_engine("sqlite://"))
-    '0001'
+    '0002'
     """
     require("alembic", "web")
     from alembic import command
@@ -100,8 +108,40 @@ def migrate(engine: Any, revision: str = "head") -> str:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with engine.connect() as connection, _migration_transaction(connection):
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
         current = MigrationContext.configure(connection).get_current_revision()
     return str(current)
+
+
+@contextmanager
+def _migration_transaction(connection: Any) -> Iterator[None]:
+    """One transaction on ``connection``; on SQLite a real one, DDL included, with foreign
+    keys checked at the end instead of enforced (and their actions fired) on the way."""
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            yield
+        return
+    raw = connection.connection.driver_connection
+    saved = raw.isolation_level
+    # The driver then neither begins nor commits on its own, so the BEGIN below covers the
+    # DDL too (by default it commits CREATE/DROP outside any transaction).
+    raw.isolation_level = None
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+    connection.commit()
+    try:
+        with connection.begin():
+            connection.exec_driver_sql("BEGIN")
+            yield
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                tables = sorted({str(row[0]) for row in broken})
+                raise InputError(
+                    f"expected the migrated database to keep every reference between its "
+                    f"rows, got {len(broken)} broken in {', '.join(tables)}; nothing was changed"
+                )
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        raw.isolation_level = saved

@@ -2,6 +2,12 @@
 
 The schema itself is created and upgraded by the Alembic migrations in
 ``posecoach/store_migrations``; these classes mirror it for queries.
+
+History is never deleted as a side effect: every foreign key is ``ON DELETE RESTRICT``, so
+the database itself refuses to delete a reference, attempt, person or job that a result (or
+another row) still names. References and people are *retired* instead (``retired_at``);
+real deletion goes through :meth:`posecoach.store.Store.delete_reference` /
+:meth:`~posecoach.store.Store.delete_person`, which delete the dependent rows explicitly.
 """
 
 from __future__ import annotations
@@ -9,12 +15,26 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Attempt", "Base", "Job", "Person", "Reference", "Result", "utcnow"]
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+def _fk(target: str) -> Any:
+    """A foreign key to ``table.id`` that refuses to delete a row still referred to.
+
+    Its name, ``fk_<table>_<column>_<referred table>``, comes from :class:`Base`'s naming
+    convention, the one migration 0002 names the constraints with.
+
+    Example
+    -------
+    >>> _fk("people.id").ondelete
+    'RESTRICT'
+    """
+    return ForeignKey(target, ondelete="RESTRICT")
 
 
 def utcnow() -> datetime:
@@ -30,6 +50,13 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     """Declarative base with a ``to_dict`` used by the web API."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        }
+    )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -51,6 +78,8 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # set when retired: hidden from the people list, history kept
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Reference(Base):
@@ -69,6 +98,8 @@ class Reference(Base):
     n_frames: Mapped[int] = mapped_column(Integer, default=0)
     duration: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # set when retired: not offered for new compares, its results and files kept
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Attempt(Base):
@@ -76,9 +107,7 @@ class Attempt(Base):
 
     __tablename__ = "attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
-    )
+    person_id: Mapped[int | None] = mapped_column(_fk("people.id"), nullable=True)
     label: Mapped[str] = mapped_column(String(200), default="")
     video_file: Mapped[str] = mapped_column(String(300))
     width: Mapped[int] = mapped_column(Integer, default=0)
@@ -100,15 +129,9 @@ class Job(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    reference_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reference_videos.id", ondelete="CASCADE"), nullable=True
-    )
-    attempt_id: Mapped[int | None] = mapped_column(
-        ForeignKey("attempts.id", ondelete="CASCADE"), nullable=True
-    )
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
-    )
+    reference_id: Mapped[int | None] = mapped_column(_fk("reference_videos.id"), nullable=True)
+    attempt_id: Mapped[int | None] = mapped_column(_fk("attempts.id"), nullable=True)
+    person_id: Mapped[int | None] = mapped_column(_fk("people.id"), nullable=True)
     tries: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -119,13 +142,12 @@ class Result(Base):
     """The outcome of a compare job: score, the full result.json and its output folder."""
 
     __tablename__ = "results"
+    __table_args__ = (Index("ix_results_person", "person_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
-    reference_id: Mapped[int] = mapped_column(ForeignKey("reference_videos.id", ondelete="CASCADE"))
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
-    )
+    job_id: Mapped[int] = mapped_column(_fk("jobs.id"), unique=True)
+    reference_id: Mapped[int] = mapped_column(_fk("reference_videos.id"))
+    attempt_id: Mapped[int] = mapped_column(_fk("attempts.id"))
+    person_id: Mapped[int | None] = mapped_column(_fk("people.id"), nullable=True)
     exercise: Mapped[str] = mapped_column(String(100), default="")
     score: Mapped[float] = mapped_column(Float)
     outdir: Mapped[str] = mapped_column(String(300))  # relative to the data dir

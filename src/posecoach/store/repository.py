@@ -1,10 +1,19 @@
-"""The :class:`Store`: typed operations over the posecoach tables, one transaction per write."""
+"""The :class:`Store`: typed operations over the posecoach tables, one transaction per write.
+
+Nothing a user has is deleted as a side effect. References and people are *retired*
+(hidden from the lists and from new work, every result that used them kept); deleting one
+for real is refused with :class:`InUseError`, which lists what would go, unless the caller
+confirms (``confirm=True``) after seeing that list.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +21,83 @@ from posecoach.errors import InputError
 from posecoach.store.engine import create_engine, database_url, migrate
 from posecoach.store.models import Attempt, Job, Person, Reference, Result, utcnow
 
-__all__ = ["NotFoundError", "Store"]
+__all__ = ["InUseError", "NotFoundError", "RetiredError", "Store"]
 
 _MODELS = {"person": Person, "reference": Reference, "attempt": Attempt, "job": Job}
+_OWN_JOB = "extract_reference"  # a reference's own job: it goes with the reference
 
 
 class NotFoundError(InputError, LookupError):
     """An id that names no stored row."""
+
+
+class InUseError(InputError):
+    """A delete refused because other rows still use the row; ``impact`` lists what would go.
+
+    ``impact`` is the JSON the web API answers with (HTTP 409), see :meth:`Store.delete_reference`.
+    """
+
+    def __init__(self, message: str, impact: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.impact = impact
+
+
+class RetiredError(InputError):
+    """A retired reference or person named for new work (restore it first)."""
+
+
+@dataclass
+class _Plan:
+    """The rows a delete removes (and the ones it affects but keeps), by id."""
+
+    kind: str
+    row: dict[str, Any]
+    results: list[int] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)  # all jobs that go, its own ones included
+    blocking_jobs: list[int] = field(default_factory=list)  # jobs other than its own
+    attempts: list[int] = field(default_factory=list)
+    running: list[int] = field(default_factory=list)
+    affected_attempts: list[int] = field(default_factory=list)
+    affected_people: list[dict[str, Any]] = field(default_factory=list)
+    affected_references: list[dict[str, Any]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.results or self.blocking_jobs or self.attempts)
+
+    @property
+    def token(self) -> str:
+        """A short digest of what goes: a confirmation names the list it was given."""
+        ids = {"results": self.results, "jobs": self.jobs, "attempts": self.attempts}
+        return hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:16]
+
+    def impact(self) -> dict[str, Any]:
+        """The JSON description of the plan."""
+
+        def ids(values: list[int]) -> dict[str, Any]:
+            return {"count": len(values), "ids": values}
+
+        def named(rows: list[dict[str, Any]]) -> dict[str, Any]:
+            return {**ids([r["id"] for r in rows]), "names": [r["name"] for r in rows]}
+
+        affected: dict[str, Any] = {"people": named(self.affected_people)}
+        if self.kind == "reference":
+            affected["attempts"] = ids(self.affected_attempts)
+        else:
+            affected["references"] = named(self.affected_references)
+        return {
+            self.kind: {"id": self.row["id"], "name": self.row["name"]},
+            "would_delete": {
+                "results": ids(self.results),
+                "jobs": ids(self.jobs),
+                "attempts": ids(self.attempts),
+                "files": self.files,
+            },
+            "affected": affected,
+            "running_jobs": self.running,
+            "token": self.token,
+        }
 
 
 class Store:
@@ -82,17 +161,50 @@ class Store:
             s.flush()
             return person.to_dict()
 
-    def list_people(self) -> list[dict[str, Any]]:
-        """Every person, by name."""
+    def list_people(self, include_retired: bool = False) -> list[dict[str, Any]]:
+        """Every person, by name; retired people only with ``include_retired``."""
         from sqlalchemy import select
 
+        query = select(Person).order_by(Person.name, Person.id)
+        if not include_retired:
+            query = query.where(Person.retired_at.is_(None))
         with self._tx() as s:
-            return [p.to_dict() for p in s.scalars(select(Person).order_by(Person.name))]
+            return [p.to_dict() for p in s.scalars(query)]
 
     def get_person(self, person_id: int) -> dict[str, Any]:
-        """One person or :class:`NotFoundError`."""
+        """One person (retired or not) or :class:`NotFoundError`."""
         with self._tx() as s:
             return self._get(s, "person", person_id).to_dict()
+
+    def retire_person(self, person_id: int) -> dict[str, Any]:
+        """Hide a person from the people list and from new work; their history is kept.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> store = Store(tempfile.mkdtemp())
+        >>> bob = store.add_person("Bob")
+        >>> store.retire_person(bob["id"])["retired_at"] is not None, store.list_people()
+        (True, [])
+        >>> store.restore_person(bob["id"])["retired_at"] is None
+        True
+        >>> store.close()
+        """
+        return self._set_retired("person", person_id, True)
+
+    def restore_person(self, person_id: int) -> dict[str, Any]:
+        """Undo :meth:`retire_person`."""
+        return self._set_retired("person", person_id, False)
+
+    def delete_person(
+        self, person_id: int, *, confirm: bool = False, token: str | None = None
+    ) -> dict[str, Any]:
+        """Delete a person; with their attempts, jobs and results only when confirmed.
+
+        Works like :meth:`delete_reference`: a person whom attempts, jobs or results name
+        is deleted only with ``confirm=True`` (they go too; the references they used stay).
+        """
+        return self._delete("person", person_id, confirm, token)
 
     # references --------------------------------------------------------------------------
     def add_reference(
@@ -119,16 +231,18 @@ class Store:
                 out["job"] = job.to_dict()
             return out
 
-    def list_references(self) -> list[dict[str, Any]]:
-        """Every reference, newest first."""
+    def list_references(self, include_retired: bool = False) -> list[dict[str, Any]]:
+        """Every reference, newest first; retired ones only with ``include_retired``."""
         from sqlalchemy import select
 
+        query = select(Reference).order_by(Reference.id.desc())
+        if not include_retired:
+            query = query.where(Reference.retired_at.is_(None))
         with self._tx() as s:
-            rows = s.scalars(select(Reference).order_by(Reference.id.desc()))
-            return [r.to_dict() for r in rows]
+            return [r.to_dict() for r in s.scalars(query)]
 
     def get_reference(self, reference_id: int) -> dict[str, Any]:
-        """One reference or :class:`NotFoundError`."""
+        """One reference (retired or not) or :class:`NotFoundError`."""
         with self._tx() as s:
             return self._get(s, "reference", reference_id).to_dict()
 
@@ -146,17 +260,170 @@ class Store:
                 setattr(ref, key, value)
             return ref.to_dict()
 
-    def delete_reference(self, reference_id: int) -> dict[str, Any]:
-        """Delete a reference with its jobs and results; return the deleted row."""
+    def retire_reference(self, reference_id: int) -> dict[str, Any]:
+        """Take a reference out of the library's choices; every result that used it stays.
+
+        Retiring twice keeps the first time; :meth:`restore_reference` undoes it.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> store = Store(tempfile.mkdtemp())
+        >>> ref = store.add_reference("Squat", "videos/references/a.mp4")
+        >>> _ = store.retire_reference(ref["id"])
+        >>> store.list_references(), len(store.list_references(include_retired=True))
+        ([], 1)
+        >>> store.close()
+        """
+        return self._set_retired("reference", reference_id, True)
+
+    def restore_reference(self, reference_id: int) -> dict[str, Any]:
+        """Undo :meth:`retire_reference`."""
+        return self._set_retired("reference", reference_id, False)
+
+    def delete_reference(
+        self, reference_id: int, *, confirm: bool = False, token: str | None = None
+    ) -> dict[str, Any]:
+        """Delete a reference; with the results and jobs that used it only when confirmed.
+
+        A reference that no result and no job (other than its own skeleton extraction)
+        names is deleted at once. Otherwise :class:`InUseError` is raised, whose ``impact``
+        lists what would go (results, jobs, files) and whom it affects (people, attempts:
+        they are kept); ``confirm=True`` deletes them too. ``token`` (the ``impact``'s)
+        makes the confirmation stand for exactly the list the caller saw: if anything was
+        added since, the delete is refused again with the new list. A reference with a
+        running job is never deleted.
+
+        Returns ``{"deleted": id, "results": [...], "jobs": [...], "attempts": [...],
+        "files": [...]}``: the rows deleted, and the stored files (relative to the data
+        dir) that no remaining row names, for the caller to remove after this commit.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> store = Store(tempfile.mkdtemp())
+        >>> ref = store.add_reference("Squat", "videos/references/a.mp4")
+        >>> att = store.add_attempt("videos/attempts/b.mp4")
+        >>> job = store.add_job("compare", reference_id=ref["id"], attempt_id=att["id"])
+        >>> _ = store.add_result(job["id"], 80.0, "results/job_1", {"score": 80.0})
+        >>> try:
+        ...     store.delete_reference(ref["id"])
+        ... except InUseError as exc:
+        ...     exc.impact["would_delete"]["results"]
+        {'count': 1, 'ids': [1]}
+        >>> store.delete_reference(ref["id"], confirm=True)["files"]
+        ['results/job_1', 'videos/references/a.mp4']
+        >>> store.close()
+        """
+        return self._delete("reference", reference_id, confirm, token)
+
+    def check_active(self, kind: str, ident: int) -> dict[str, Any]:
+        """The ``"reference"`` or ``"person"`` row; :class:`RetiredError` if it is retired."""
+        with self._tx() as s:
+            row = self._get(s, kind, ident)
+            _require_active(row, kind)
+            return row.to_dict()
+
+    def _set_retired(self, kind: str, ident: int, retired: bool) -> dict[str, Any]:
+        with self._tx() as s:
+            row = self._get(s, kind, ident)
+            if not retired:
+                row.retired_at = None
+            elif row.retired_at is None:
+                row.retired_at = utcnow()
+            return row.to_dict()
+
+    def _delete(self, kind: str, ident: int, confirm: bool, token: str | None) -> dict[str, Any]:
+        with self._tx() as s:
+            row = self._get(s, kind, ident)
+            plan = self._plan(s, kind, row)
+            _check_deletable(plan, confirm, token)
+            self._remove_rows(s, plan)
+            s.delete(row)
+            s.flush()
+            return {
+                "deleted": ident,
+                "kind": kind,
+                "results": plan.results,
+                "jobs": plan.jobs,
+                "attempts": plan.attempts,
+                "files": plan.files,
+            }
+
+    def _plan(self, s: Any, kind: str, row: Any) -> _Plan:
+        from sqlalchemy import or_, select
+
+        plan = _Plan(kind, row.to_dict())
+        if kind == "reference":
+            result_filter = Result.reference_id == row.id
+            job_filter = Job.reference_id == row.id
+            candidates = [row.video_file, row.pose_file]
+        else:
+            plan.attempts = list(
+                s.scalars(
+                    select(Attempt.id).where(Attempt.person_id == row.id).order_by(Attempt.id)
+                )
+            )
+            result_filter = or_(Result.person_id == row.id, Result.attempt_id.in_(plan.attempts))
+            job_filter = or_(Job.person_id == row.id, Job.attempt_id.in_(plan.attempts))
+            candidates = list(
+                s.scalars(select(Attempt.video_file).where(Attempt.id.in_(plan.attempts)))
+            )
+        results = s.execute(
+            select(Result.id, Result.job_id, Result.attempt_id, Result.person_id,
+                   Result.reference_id, Result.outdir)
+            .where(result_filter).order_by(Result.id)
+        ).all()  # fmt: skip
+        jobs = {j.id: j for j in s.execute(select(Job.id, Job.kind, Job.status).where(job_filter))}
+        result_jobs = {r.job_id for r in results}
+        for job in s.execute(select(Job.id, Job.kind, Job.status).where(Job.id.in_(result_jobs))):
+            jobs[job.id] = job
+        plan.results = [r.id for r in results]
+        plan.jobs = sorted(jobs)
+        plan.blocking_jobs = sorted(
+            i for i, j in jobs.items() if not (kind == "reference" and j.kind == _OWN_JOB)
+        )
+        plan.running = sorted(i for i, j in jobs.items() if j.status == "running")
+        plan.affected_attempts = sorted({r.attempt_id for r in results} - set(plan.attempts))
+        people = {r.person_id for r in results if r.person_id is not None}
+        if kind == "person":
+            people.discard(row.id)
+        plan.affected_people = self._names(s, Person, people)
+        plan.affected_references = self._names(s, Reference, {r.reference_id for r in results})
+        candidates += [r.outdir for r in results]
+        plan.files = self._unused_files(s, plan, [c for c in candidates if c])
+        return plan
+
+    def _names(self, s: Any, model: Any, ids: set[Any]) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        rows = s.execute(select(model.id, model.name).where(model.id.in_(ids)).order_by(model.id))
+        return [{"id": i, "name": n} for i, n in rows]
+
+    def _unused_files(self, s: Any, plan: _Plan, candidates: list[str]) -> list[str]:
+        """The candidate files that no row outside ``plan`` names (never a shared file)."""
+        from sqlalchemy import select
+
+        refs = [plan.row["id"]] if plan.kind == "reference" else []
+        in_use: set[str] = set()
+        for column, id_column, gone in (
+            (Reference.video_file, Reference.id, refs),
+            (Reference.pose_file, Reference.id, refs),
+            (Attempt.video_file, Attempt.id, plan.attempts),
+            (Result.outdir, Result.id, plan.results),
+        ):
+            in_use.update(
+                s.scalars(select(column).where(column.in_(candidates), id_column.not_in(gone)))
+            )
+        return sorted(set(candidates) - in_use)
+
+    def _remove_rows(self, s: Any, plan: _Plan) -> None:
+        """Delete the plan's rows, children first (every foreign key is RESTRICT)."""
         from sqlalchemy import delete
 
-        with self._tx() as s:
-            ref = self._get(s, "reference", reference_id)
-            out = ref.to_dict()
-            s.execute(delete(Result).where(Result.reference_id == reference_id))
-            s.execute(delete(Job).where(Job.reference_id == reference_id))
-            s.delete(ref)
-            return out
+        s.execute(delete(Result).where(Result.id.in_(plan.results)))
+        s.execute(delete(Job).where(Job.id.in_(plan.jobs)))
+        s.execute(delete(Attempt).where(Attempt.id.in_(plan.attempts)))
 
     # attempts ----------------------------------------------------------------------------
     def add_attempt(
@@ -165,7 +432,7 @@ class Store:
         """Store an uploaded attempt video, optionally for a person."""
         with self._tx() as s:
             if person_id is not None:
-                self._get(s, "person", person_id)
+                _require_active(self._get(s, "person", person_id), "person")
             att = Attempt(video_file=video_file, person_id=person_id, created_at=utcnow(), **fields)
             s.add(att)
             s.flush()
@@ -196,14 +463,14 @@ class Store:
         attempt_id: int | None = None,
         person_id: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a job; the ids it names must exist."""
+        """Queue a job; the ids it names must exist and not be retired."""
         with self._tx() as s:
             if reference_id is not None:
-                self._get(s, "reference", reference_id)
+                _require_active(self._get(s, "reference", reference_id), "reference")
             if attempt_id is not None:
                 self._get(s, "attempt", attempt_id)
             if person_id is not None:
-                self._get(s, "person", person_id)
+                _require_active(self._get(s, "person", person_id), "person")
             job = Job(
                 kind=kind,
                 status="queued",
@@ -342,19 +609,23 @@ class Store:
             return result.to_dict()
 
     def get_result(self, result_id: int) -> dict[str, Any]:
-        """One result or :class:`NotFoundError`."""
+        """One result (with its reference's name and whether it is retired) or NotFoundError."""
         with self._tx() as s:
             row = s.get(Result, result_id)
             if row is None:
                 raise NotFoundError(f"no result with id {result_id}")
-            return row.to_dict()
+            ref = s.get(Reference, row.reference_id)
+            out = row.to_dict()
+            out["reference_name"] = ref.name
+            out["reference_retired"] = ref.retired_at is not None
+            return out
 
     def list_results(self, person_id: int | None = None) -> list[dict[str, Any]]:
         """Results (sessions) oldest first, without the bulky ``data``; one person's if given."""
         from sqlalchemy import select
 
         query = (
-            select(Result, Reference.name)
+            select(Result, Reference.name, Reference.retired_at)
             .join(Reference, Reference.id == Result.reference_id)
             .order_by(Result.created_at, Result.id)
         )
@@ -362,10 +633,11 @@ class Store:
             query = query.where(Result.person_id == person_id)
         out = []
         with self._tx() as s:
-            for result, ref_name in s.execute(query):
+            for result, ref_name, ref_retired in s.execute(query):
                 row = result.to_dict()
                 row.pop("data")
                 row["reference_name"] = ref_name
+                row["reference_retired"] = ref_retired is not None
                 out.append(row)
         return out
 
@@ -379,6 +651,47 @@ class Store:
                 {"time": row["created_at"], "score": row["score"], "result_id": row["id"]}
             )
         return series
+
+
+def _require_active(row: Any, kind: str) -> None:
+    """Refuse new work for a retired reference or person (:class:`RetiredError`)."""
+    if row.retired_at is not None:
+        raise RetiredError(
+            f"expected an active {kind}, got {kind} {row.id} ({row.name!r}), which is "
+            f"retired; restore it to use it again"
+        )
+
+
+def _check_deletable(plan: _Plan, confirm: bool, token: str | None) -> None:
+    """Raise :class:`InUseError` unless ``plan`` may go ahead."""
+    what = f"{plan.kind} {plan.row['id']} ({plan.row['name']!r})"
+    if plan.running:
+        raise InUseError(
+            f"expected no running job using {what}, got job(s) "
+            f"{', '.join(map(str, plan.running))} running; wait for them to finish",
+            plan.impact(),
+        )
+    if token is not None and token != plan.token:
+        raise InUseError(
+            f"expected the deletion list you confirmed ({token}), got a changed one "
+            f"({plan.token}); check the new list and confirm again",
+            plan.impact(),
+        )
+    if plan.in_use and not confirm:
+        used = ", ".join(
+            f"{len(ids)} {name}"
+            for name, ids in (
+                ("result(s)", plan.results),
+                ("other job(s)", plan.blocking_jobs),
+                ("attempt(s)", plan.attempts),
+            )
+            if ids
+        )
+        raise InUseError(
+            f"expected nothing to use {what} before deleting it, got {used}; retire it to "
+            f"keep them, or delete with confirm=true to delete them too",
+            plan.impact(),
+        )
 
 
 def _clean(value: str, what: str) -> str:

@@ -5,6 +5,15 @@ the top (its handlers' annotations must resolve); ``posecoach.web`` imports it l
 Uploads are the raw request body (``fetch(url, {method: "POST", body: file})`` or
 ``curl --data-binary @v.mp4``) with the metadata as query parameters, streamed to disk
 under the size limit.
+
+Nothing stored is deleted on the side: references and people are retired
+(``POST /api/references/{id}/retire``, ``.../restore``; the same under ``/api/people``),
+which hides them from the lists (``?include_retired=true`` shows them) and from new work
+while every result, file and history that used them stays viewable. ``DELETE`` deletes
+only what nothing else uses; otherwise it answers 409 with the list of what would go
+(results, jobs, attempts, files; people and attempts affected) and a ``token``, and
+``?confirm=true&token=...`` then deletes exactly that list. Files go only after the rows
+are committed away.
 """
 
 from __future__ import annotations
@@ -18,8 +27,9 @@ from typing import Any
 from fastapi import Body, FastAPI, Request, WebSocket
 
 from posecoach.errors import InputError, PoseCoachError
-from posecoach.store import NotFoundError, Store
+from posecoach.store import InUseError, NotFoundError, RetiredError, Store
 from posecoach.web.config import Settings
+from posecoach.web.files import remove_owned_files, remove_stale_temporaries
 from posecoach.web.jobs import JobRunner
 from posecoach.web.tasks import check_result_file, make_handlers
 from posecoach.web.uploads import (
@@ -27,10 +37,12 @@ from posecoach.web.uploads import (
     TooLargeError,
     VideoMeta,
     check_client_filename,
+    discard_upload,
     probe_video_file,
     safe_path,
     store_file,
     stream_to_temp,
+    too_large,
 )
 
 __all__ = ["create_app"]
@@ -60,6 +72,7 @@ def create_app(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
         data_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(data_dir)  # left by a killed server; only posecoach's pattern
         store = Store(data_dir, settings.database_url)
         runner = JobRunner(
             store,
@@ -87,8 +100,12 @@ def create_app(settings: Settings) -> Any:
     @app.exception_handler(PoseCoachError)
     async def _user_error(_request: Request, exc: PoseCoachError) -> JSONResponse:
         status = 400
+        if isinstance(exc, InUseError):
+            return JSONResponse({"detail": str(exc), **exc.impact}, status_code=409)
         if isinstance(exc, NotFoundError):
             status = 404
+        elif isinstance(exc, RetiredError):
+            status = 409
         elif isinstance(exc, TooLargeError):
             status = 413
         elif isinstance(exc, NotAVideoError):
@@ -103,8 +120,8 @@ def create_app(settings: Settings) -> Any:
         return {"status": "ok", "database": store().dialect, "time": time.time()}
 
     @app.get("/api/people")
-    def list_people() -> list[dict[str, Any]]:
-        return store().list_people()
+    def list_people(include_retired: bool = False) -> list[dict[str, Any]]:
+        return store().list_people(include_retired)
 
     @app.post("/api/people", status_code=201)
     def add_person(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
@@ -117,15 +134,26 @@ def create_app(settings: Settings) -> Any:
         person["history"] = store().history(person_id)
         return person
 
+    @app.post("/api/people/{person_id}/retire")
+    def retire_person(person_id: int) -> dict[str, Any]:
+        return store().retire_person(person_id)
+
+    @app.post("/api/people/{person_id}/restore")
+    def restore_person(person_id: int) -> dict[str, Any]:
+        return store().restore_person(person_id)
+
+    @app.delete("/api/people/{person_id}")
+    def delete_person(
+        person_id: int, confirm: bool = False, token: str | None = None
+    ) -> dict[str, Any]:
+        return remove_files(store().delete_person(person_id, confirm=confirm, token=token))
+
     # ---------------------------------------------------------------- uploads
     async def receive_video(request: Request, kind: str, filename: str | None) -> tuple:
         label = check_client_filename(filename)
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_upload_bytes:
-            raise TooLargeError(
-                f"expected an upload of at most {settings.max_upload_bytes} bytes, "
-                f"got {int(length)}"
-            )
+            raise too_large(settings.max_upload_bytes, int(length))
         tmp = await stream_to_temp(request.stream(), data_dir / "tmp", settings.max_upload_bytes)
         try:
             meta = await run_in_threadpool(probe_video_file, tmp, label or "upload")
@@ -138,7 +166,7 @@ def create_app(settings: Settings) -> Any:
                     )
             rel = store_file(data_dir, tmp, kind, meta.ext)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            discard_upload(tmp)  # the refused upload's own temporary folder
             raise
         return rel, meta, label
 
@@ -152,12 +180,18 @@ def create_app(settings: Settings) -> Any:
         }
 
     def discard(rel: str) -> None:
+        # a video stored a moment ago under a new generated name, that no row came to name
         safe_path(data_dir, rel).unlink(missing_ok=True)
+
+    def remove_files(deleted: dict[str, Any]) -> dict[str, Any]:
+        """After the store committed a delete: remove the files of the deleted rows."""
+        deleted["files"], deleted["files_kept"] = remove_owned_files(data_dir, deleted["files"])
+        return deleted
 
     # ---------------------------------------------------------------- references
     @app.get("/api/references")
-    def list_references() -> list[dict[str, Any]]:
-        refs = store().list_references()
+    def list_references(include_retired: bool = False) -> list[dict[str, Any]]:
+        refs = store().list_references(include_retired)
         jobs = {
             j["reference_id"]: j for j in store().list_jobs() if j["kind"] == "extract_reference"
         }
@@ -202,18 +236,34 @@ def create_app(settings: Settings) -> Any:
     @app.patch("/api/references/{reference_id}")
     def update_reference(reference_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         fields = {k: body[k] for k in ("name", "exercise", "notes") if k in body}
-        extra = set(body) - {"name", "exercise", "notes"}
+        extra = set(body) - {"name", "exercise", "notes", "retired"}
         if extra:
-            raise InputError(f"expected fields among name, exercise, notes; got {sorted(extra)}")
-        return store().update_reference(reference_id, **fields)
+            raise InputError(
+                f"expected fields among name, exercise, notes, retired; got {sorted(extra)}"
+            )
+        retired = body.get("retired")
+        if "retired" in body and not isinstance(retired, bool):
+            raise InputError(f"expected retired to be true or false, got {retired!r}")
+        ref = store().update_reference(reference_id, **fields)
+        if retired is True:
+            ref = store().retire_reference(reference_id)
+        elif retired is False:
+            ref = store().restore_reference(reference_id)
+        return ref
+
+    @app.post("/api/references/{reference_id}/retire")
+    def retire_reference(reference_id: int) -> dict[str, Any]:
+        return store().retire_reference(reference_id)
+
+    @app.post("/api/references/{reference_id}/restore")
+    def restore_reference(reference_id: int) -> dict[str, Any]:
+        return store().restore_reference(reference_id)
 
     @app.delete("/api/references/{reference_id}")
-    def delete_reference(reference_id: int) -> dict[str, Any]:
-        ref = store().delete_reference(reference_id)
-        discard(ref["video_file"])
-        if ref["pose_file"]:
-            discard(ref["pose_file"])
-        return {"deleted": reference_id}
+    def delete_reference(
+        reference_id: int, confirm: bool = False, token: str | None = None
+    ) -> dict[str, Any]:
+        return remove_files(store().delete_reference(reference_id, confirm=confirm, token=token))
 
     @app.get("/api/references/{reference_id}/video")
     def reference_video(reference_id: int) -> Any:
@@ -239,8 +289,8 @@ def create_app(settings: Settings) -> Any:
         label: str = "",
         filename: str | None = None,
     ) -> dict[str, Any]:
-        if person_id is not None:
-            await run_in_threadpool(store().get_person, person_id)
+        if person_id is not None:  # before receiving the upload: refused without storing it
+            await run_in_threadpool(store().check_active, "person", person_id)
         rel, meta, client_name = await receive_video(request, "attempts", filename)
         try:
             return await run_in_threadpool(

@@ -28,6 +28,7 @@ from typing import Any
 
 from posecoach.errors import PoseCoachError
 from posecoach.store import Store
+from posecoach.web.files import disk_full, is_disk_full
 
 __all__ = ["JobContext", "JobRunner", "run_job"]
 
@@ -81,6 +82,8 @@ def run_job(store: Store, data_dir: Path, handlers: dict[str, Handler], job: dic
     except PoseCoachError as exc:
         return str(exc)
     except Exception as exc:
+        if is_disk_full(exc):  # a handler that did not say what it was writing
+            return str(disk_full(f"the output of this {job['kind']} job"))
         last = traceback.extract_tb(exc.__traceback__)[-1:]
         where = f" at {Path(last[0].filename).name}:{last[0].lineno}" if last else ""
         return f"internal error: {type(exc).__name__}: {exc}{where}"

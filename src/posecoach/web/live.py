@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.compare.score import ANGLES as SCORE_ANGLES
 from posecoach.geometry import joint_angle
 from posecoach.pose import PoseSequence
-from posecoach.score import ANGLES as SCORE_ANGLES
 from posecoach.skeletons import LIMB_JOINTS, get
 
 __all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]

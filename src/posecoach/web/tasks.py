@@ -1,28 +1,39 @@
 """The job handlers of the web app: extract a reference's skeleton, compare an attempt.
 
-Each writes its output under a temporary name in the data dir and renames it into place
-when complete, so an interrupted or failed job leaves no partial result behind.
+A compare job writes into a new temporary folder of posecoach's pattern
+(``results/.posecoach-tmp-...``) and, once everything is written (result.json last,
+atomically), renames it onto a *free* name (``results/job_<id>``, or ``job_<id>-2`` ... if
+that exists), so a retry never replaces or deletes a folder another job completed. Then the
+result row is committed; if that fails the folder just published is removed again. A job
+killed half-way leaves only its temporary folder, which the next start-up removes
+(:func:`posecoach.web.files.remove_stale_temporaries`). A full disk fails the job with a
+"disk full" error and leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from posecoach.atomic import atomic_path, fsync_folder, is_temporary, make_temp_folder
 from posecoach.errors import InputError
+from posecoach.web.files import disk_full, is_disk_full
 from posecoach.web.jobs import JobContext
 from posecoach.web.uploads import safe_path
 
-__all__ = ["make_handlers", "result_files"]
+__all__ = ["check_result_file", "make_handlers", "result_files"]
 
 
 def _default_compare() -> Callable[..., Any]:
-    from posecoach.compare import compare
+    from posecoach.app.compare import compare_files
 
-    return compare
+    return compare_files
 
 
 def _default_extract() -> Callable[..., Any]:
@@ -50,26 +61,40 @@ def make_handlers(
         from posecoach.io import save
 
         ref = ctx.store.get_reference(ctx.job["reference_id"])
+        if ref["pose_file"] and safe_path(ctx.data_dir, ref["pose_file"]).is_file():
+            return  # a resumed job whose skeleton was stored before the server died
         video = safe_path(ctx.data_dir, ref["video_file"])
         fn = extract_fn or _default_extract()
         seq = fn(video, progress=ctx.progress)
-        rel = f"poses/reference_{ref['id']}.pose.npz"
-        save(seq, safe_path(ctx.data_dir, rel))
-        ctx.store.update_reference(ref["id"], pose_file=rel)
+        poses = safe_path(ctx.data_dir, "poses")
+        poses.mkdir(parents=True, exist_ok=True)
+        name = _free_name(poses, f"reference_{ref['id']}", ".pose.npz")
+        try:
+            save(seq, poses / name)  # written to a temporary name and renamed: never partial
+        except Exception as exc:
+            if is_disk_full(exc):
+                raise disk_full(f"the skeleton of reference {ref['id']}") from exc
+            raise
+        try:
+            ctx.store.update_reference(ref["id"], pose_file=f"poses/{name}")
+        except BaseException:
+            (poses / name).unlink(missing_ok=True)  # just written by this job, named by no row
+            raise
 
     def compare(ctx: JobContext) -> None:
         job = ctx.job
         ref = ctx.store.get_reference(job["reference_id"])
         att = ctx.store.get_attempt(job["attempt_id"])
-        rel = f"results/job_{job['id']}"
-        final = safe_path(ctx.data_dir, rel)
-        tmp = final.with_name(final.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)  # left over by an interrupted try
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        results = safe_path(ctx.data_dir, "results")
+        fn = compare_fn or _default_compare()
+        options: dict[str, Any] = {} if render else {"render": False}
         try:
-            fn = compare_fn or _default_compare()
-            options: dict[str, Any] = {} if render else {"render": False}
+            tmp = make_temp_folder(results, f"job_{job['id']}")
+        except Exception as exc:
+            if is_disk_full(exc):
+                raise disk_full(f"the result of job {job['id']}") from exc
+            raise
+        try:
             result = fn(
                 safe_path(ctx.data_dir, ref["video_file"]),
                 safe_path(ctx.data_dir, att["video_file"]),
@@ -80,19 +105,80 @@ def make_handlers(
             data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
             data = json.loads(json.dumps(data, default=_jsonable))
             data["files"] = _relative_files(data.get("files") or {}, tmp)
+            score = float(data["score"])
             if not (tmp / "result.json").exists():
-                (tmp / "result.json").write_text(json.dumps(data, indent=1))
-            tmp.rename(final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+                with atomic_path(tmp / "result.json") as part:
+                    part.write_text(json.dumps(data, indent=1))
+            name = _publish(tmp, results, f"job_{job['id']}")
+        except BaseException as exc:
+            _remove_temporary(tmp)
+            if is_disk_full(exc):
+                raise disk_full(f"the result of job {job['id']}") from exc
             raise
         try:
-            ctx.store.add_result(job["id"], float(data["score"]), rel, data)
-        except BaseException:
-            shutil.rmtree(final, ignore_errors=True)
+            ctx.store.add_result(job["id"], score, f"results/{name}", data)
+        except BaseException as exc:
+            if not _result_stored(ctx, job["id"]):
+                # the folder this try published a moment ago; no result row names it
+                shutil.rmtree(results / name, ignore_errors=True)
+            if is_disk_full(exc):
+                raise disk_full(f"the result of job {job['id']}") from exc
             raise
 
     return {"extract_reference": extract_reference, "compare": compare}
+
+
+def _free_name(folder: Path, stem: str, suffix: str = "") -> str:
+    """``stem + suffix``, or ``stem-2 + suffix``, ... : the first name not taken in ``folder``.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "job_1").mkdir()
+    >>> _free_name(d, "job_1"), _free_name(d, "job_2")
+    ('job_1-2', 'job_2')
+    """
+    n = 1
+    while True:
+        name = f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"
+        if not os.path.lexists(folder / name):
+            return name
+        n += 1
+
+
+def _publish(tmp: Path, folder: Path, stem: str) -> str:
+    """Rename the complete temporary folder ``tmp`` onto a free name in ``folder``.
+
+    A rename onto an existing non-empty folder fails instead of replacing it, so even a
+    name taken in between is never overwritten: the next free name is tried.
+    """
+    for _ in range(100):
+        name = _free_name(folder, stem)
+        try:
+            os.rename(tmp, folder / name)  # our temporary folder onto a name nobody uses
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                continue  # taken since _free_name looked: try the next one
+            raise
+        fsync_folder(folder)
+        return name
+    raise InputError(f"expected a free result folder name for {stem} in {folder}, got none")
+
+
+def _result_stored(ctx: JobContext, job_id: int) -> bool:
+    """Whether a result row exists for the job; True when that cannot be told (keep files)."""
+    try:
+        return ctx.store.get_job(job_id)["result_id"] is not None
+    except Exception:
+        return True
+
+
+def _remove_temporary(tmp: Path) -> None:
+    """Remove a temporary folder this module made (refuses any other path)."""
+    if is_temporary(tmp.name):
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)  # our own temporary folder (posecoach's pattern, made here)
 
 
 def _jsonable(value: Any) -> Any:
@@ -106,8 +192,8 @@ def _relative_files(files: Any, outdir: Path) -> Any:
 
     Example
     -------
-    >>> _relative_files({"overlay": "/o/x.partial/overlay.mp4", "plots": {"a": "p/a.png"}},
-    ...                 Path("/o/x.partial"))
+    >>> _relative_files({"overlay": "/o/.posecoach-tmp-1/overlay.mp4", "plots": {"a": "p/a.png"}},
+    ...                 Path("/o/.posecoach-tmp-1"))
     {'overlay': 'overlay.mp4', 'plots': {'a': 'p/a.png'}}
     """
     if isinstance(files, dict):

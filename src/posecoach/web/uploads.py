@@ -3,18 +3,22 @@
 Nothing the client sends becomes part of a path: stored files get generated names
 (``videos/<kind>/<uuid>.<ext>``, the extension from the *decoded* container format), the
 client's file name is only a label, and :func:`safe_path` refuses any stored relative path
-that would resolve outside the data dir.
+that would resolve outside the data dir. An upload is streamed into a temporary folder of
+posecoach's pattern (``tmp/.posecoach-tmp-...``), so one a killed server was receiving is
+removed at the next start-up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from posecoach.atomic import is_temporary, make_temp_folder
 from posecoach.errors import InputError
 
 __all__ = [
@@ -22,10 +26,13 @@ __all__ = [
     "TooLargeError",
     "VideoMeta",
     "check_client_filename",
+    "discard_upload",
+    "format_mb",
     "probe_video_file",
     "safe_path",
     "store_file",
     "stream_to_temp",
+    "too_large",
 ]
 
 _CONTAINER_EXT = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "avi": "avi"}
@@ -70,31 +77,66 @@ def check_client_filename(name: str | None) -> str:
     return name[:200]
 
 
-async def stream_to_temp(chunks: AsyncIterator[bytes], tmp_dir: Path, max_bytes: int) -> Path:
-    """Write a request body to ``tmp_dir/<uuid>.part``; stop with :class:`TooLargeError`.
+def format_mb(n_bytes: float) -> str:
+    """A size in MB (1 MB = 1024 * 1024 bytes) for messages, without a useless ``.0``.
 
-    The partial file is removed on any error, so a refused upload leaves nothing behind.
+    Example
+    -------
+    >>> format_mb(200 * 1024 * 1024), format_mb(327_574_323), format_mb(1000)
+    ('200 MB', '312.4 MB', '0.000954 MB')
     """
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    path = tmp_dir / f"{uuid.uuid4().hex}.part"
+    mb = n_bytes / (1024 * 1024)
+    text = f"{mb:.1f}" if mb >= 1 else f"{mb:.3g}"
+    return f"{text.removesuffix('.0')} MB"
+
+
+def too_large(max_bytes: int, got_bytes: int | None = None) -> TooLargeError:
+    """The error for an upload above ``max_bytes`` (of ``got_bytes``, when known).
+
+    Example
+    -------
+    >>> print(too_large(200 * 1024 * 1024, 327_574_323))  # doctest: +ELLIPSIS
+    expected an upload of at most 200 MB, got 312.4 MB (limit set by --max-upload-mb ...)
+    """
+    got = format_mb(got_bytes) if got_bytes is not None else "more"
+    return TooLargeError(
+        f"expected an upload of at most {format_mb(max_bytes)}, got {got} "
+        f"(limit set by --max-upload-mb / POSECOACH_MAX_UPLOAD_MB)"
+    )
+
+
+async def stream_to_temp(chunks: AsyncIterator[bytes], tmp_dir: Path, max_bytes: int) -> Path:
+    """Write a request body to a new temporary folder in ``tmp_dir``; return the file.
+
+    Stops with :class:`TooLargeError` above ``max_bytes``. The temporary folder is removed
+    on any error, so a refused upload leaves nothing behind; on success hand the file to
+    :func:`store_file` or :func:`discard_upload`.
+    """
+    folder = make_temp_folder(tmp_dir, "upload")
+    path = folder / "upload.part"
     size = 0
     try:
         with open(path, "xb") as out:
             async for chunk in chunks:
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLargeError(
-                        f"expected an upload of at most {max_bytes} bytes, got more "
-                        f"(limit set by --max-upload-mb / POSECOACH_MAX_UPLOAD_MB)"
-                    )
+                    raise too_large(max_bytes)
                 out.write(chunk)
         if size == 0:
             raise InputError("expected a video file in the request body, got 0 bytes")
     except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        discard_upload(path)
         raise
     return path
+
+
+def discard_upload(path: Path) -> None:
+    """Remove an upload that :func:`stream_to_temp` wrote (and its temporary folder)."""
+    folder = path.parent
+    if not is_temporary(folder.name):
+        raise InputError(f"expected an upload in a posecoach temporary folder, got {path}")
+    with contextlib.suppress(OSError):
+        shutil.rmtree(folder)  # the temporary folder stream_to_temp made for this upload
 
 
 def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
@@ -159,11 +201,14 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
 
 
 def store_file(data_dir: Path, tmp: Path, kind: str, ext: str) -> str:
-    """Move a checked temp file to ``videos/<kind>/<uuid>.<ext>``; return the relative path."""
+    """Move a checked upload to ``videos/<kind>/<uuid>.<ext>``; return the relative path."""
     rel = Path("videos") / kind / f"{uuid.uuid4().hex}.{ext}"
     target = safe_path(data_dir, str(rel))
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, target)
+    if target.exists():  # a fresh random name: never another upload's file
+        raise InputError(f"expected a new file name, got {rel} which exists; upload again")
+    os.replace(tmp, target)  # our upload onto a new, generated name (checked just above)
+    discard_upload(tmp)  # its temporary folder, now empty
     return rel.as_posix()
 
 
