@@ -277,3 +277,124 @@ def test_pose2sim_other_camera_scores_far_above_other_movement(sample_videos) ->
     idx = other_view.reference_index
     assert np.median(np.abs(idx - np.arange(len(idx)))) <= 1
     assert other_view.score > 55
+
+
+# ---------------------------------------------------------------------------- aligners
+def _squat_3d(n: int = 30) -> PoseSequence:
+    """The squatter with 3D ``world`` landmarks (metres, y down, depth from x)."""
+    seq = squat(_phase(n))
+    xy = (seq.positions - seq.positions[:, [11, 12]].mean(axis=1, keepdims=True)) / 300.0
+    z = 0.2 * xy[..., :1] + 0.05 * np.sin(np.arange(17))[None, :, None]
+    return seq.replace(world=np.concatenate([xy, z], axis=-1))
+
+
+def test_every_registered_aligner_runs_through_compare() -> None:
+    from posecoach.align import available_aligners
+
+    seq = _squat_3d()
+    names = available_aligners()
+    assert "none" in names
+    for m in names:
+        result = compare(seq, seq, method=m)
+        prov = result.info["provenance"]
+        assert prov["aligner"] == m, m
+        assert result.score == pytest.approx(100.0, abs=0.5), m
+
+
+def test_none_aligner_is_the_identity() -> None:
+    from posecoach.align import align
+
+    seq = squat(_phase(10))
+    res = align(seq, seq, method="none")
+    np.testing.assert_array_equal(res.aligned.positions, seq.positions)
+    assert res.method == "none" and res.quality.mean_residual == 0.0
+    shifted = seq.replace(positions=seq.positions + 50.0)
+    res = align(shifted, seq, method="none")
+    np.testing.assert_array_equal(res.aligned.positions, shifted.positions)
+    assert res.quality.mean_residual > 0  # quality computed as for any aligner
+
+
+def test_unknown_method_is_the_registry_error_from_align_and_compare() -> None:
+    from posecoach.align import AlignmentError, align, available_aligners
+
+    seq = squat(_phase(10))
+    expected = f"unknown aligner 'x'; expected one of {available_aligners()}"
+    with pytest.raises(AlignmentError) as from_align:
+        align(seq, seq, method="x")
+    with pytest.raises(AlignmentError) as from_compare:
+        compare(seq, seq, method="x")
+    assert str(from_align.value) == str(from_compare.value) == expected
+
+
+def test_scoring_and_drawing_aligners() -> None:
+    from posecoach.align import default_method
+    from posecoach.compare import core
+
+    seq = squat(_phase(30))
+    prov = compare(seq, seq).info["provenance"]
+    assert prov["aligner"] == default_method(seq, seq)
+    assert prov["parameters"]["score_aligner"] == core.SCORE_ALIGNER
+    for m in ("none", "normalize", "affine"):
+        prov = compare(seq, seq, method=m).info["provenance"]
+        assert prov["aligner"] == prov["parameters"]["score_aligner"] == m
+
+
+def test_view3d_without_world_is_one_error_with_and_without_rendering(tmp_path: Path) -> None:
+    from posecoach.align import AlignmentError
+
+    seq = squat(_phase(20))
+    messages = []
+    with pytest.raises(AlignmentError) as direct:
+        compare(seq, seq, method="view3d")
+    messages.append(str(direct.value))
+    for render in (False, True):
+        with pytest.raises(AlignmentError) as exc:
+            compare_files(seq, seq, outdir=tmp_path / f"r{render}", method="view3d", render=render)
+        messages.append(str(exc.value))
+        assert not (tmp_path / f"r{render}").exists()
+    assert len(set(messages)) == 1, messages
+
+
+def test_result_json_records_the_error_bands(tmp_path: Path) -> None:
+    from posecoach.compare.score import ERROR_BANDS
+    from posecoach.render.palette import DEFAULT_ERROR_BANDS
+
+    seq = squat(_phase(20))
+    data = compare(seq, seq, method="none").to_dict()
+    assert data["error_bands"] == {"good_below": 0.1, "bad_above": 0.25, "unit": "torso lengths"}
+    assert (data["error_bands"]["good_below"], data["error_bands"]["bad_above"]) == ERROR_BANDS
+    assert DEFAULT_ERROR_BANDS == ERROR_BANDS  # render's default is scoring's value
+
+
+def test_cli_compare_prints_a_hand_computable_score_and_cue(tmp_path: Path) -> None:
+    import re
+
+    from typer.testing import CliRunner
+
+    from posecoach.cli.app import app
+
+    ref_path = tmp_path / "ref.pose.npz"
+    save(squat(_phase(40)), ref_path)
+    bent_path = tmp_path / "bent.pose.npz"
+    save(squat(_phase(40), left_knee_offset=30.0), bent_path)
+    runner = CliRunner()
+
+    def run(att: Path, out: str) -> tuple[float, float, list[str]]:
+        args = ["compare", str(ref_path), str(att), "-o", str(tmp_path / out), "--no-render"]
+        res = runner.invoke(app, [*args, "--method", "none"])
+        assert res.exit_code == 0, res.output
+        found = re.search(r"score: (\d+)/100", res.output)
+        assert found, res.output
+        cues = [ln.strip()[2:] for ln in res.output.splitlines() if ln.startswith("  - ")]
+        exact = json.loads((tmp_path / out / "result.json").read_text())["score"]
+        assert float(found.group(1)) == round(exact)  # the printed score is result.json's
+        return float(found.group(1)), exact, cues
+
+    printed, exact, cues = run(ref_path, "same")
+    # identical poses: exactly 100, nothing to correct
+    assert printed == 100 and exact == pytest.approx(100.0, abs=1e-9) and cues == []
+    printed, exact, cues = run(bent_path, "bent")
+    # the left knee bends 30° less: a lower score (99.7: only the knee and ankle move, so
+    # the printed score still rounds to 100) and one knee cue naming the planted 30°
+    assert exact < 99.9 and printed <= 100
+    assert cues and cues[0].startswith("left knee bends 30° less than the reference"), cues

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import posecoach
+from posecoach.app.batch import extract_batch, output_names
 from posecoach.errors import InputError
 from posecoach.extract import (
     Detection,
@@ -25,7 +26,6 @@ from posecoach.extract import (
     parse_subject,
 )
 from posecoach.extract import pipeline as pipeline_module
-from posecoach.extract.batch import extract_batch, output_names
 from posecoach.extract.pipeline import prefetch
 from posecoach.extract.subject import appearance, appearance_distance, crop_box
 from posecoach.video import VideoError, read_video

@@ -17,6 +17,7 @@ from posecoach.render.annotators import (
     error_color,
     frame_scale,
 )
+from posecoach.render.palette import ATTEMPT_RGB, BAND_RGB, CORRECTED_RGB, REFERENCE_RGB
 from posecoach.skeletons import BLAZEPOSE_33, COCO_17
 
 LS, LE, LW = COCO_17.indices(["left_shoulder", "left_elbow", "left_wrist"])
@@ -57,7 +58,7 @@ def test_nan_joint_draws_nothing_and_removes_its_bones() -> None:
     out = SkeletonAnnotator().annotate(_frame(), pts, COCO_17)
     assert out[20, 40].tolist() == [30, 30, 30]
     assert out[40, 60].tolist() == [30, 30, 30]
-    assert out[20, 20].tolist() == [0, 200, 0]  # shoulder dot still there
+    assert out[20, 20].tolist() == list(ATTEMPT_RGB)  # shoulder dot still there
     all_nan = SkeletonAnnotator().annotate(_frame(), np.full((17, 2), np.nan), COCO_17)
     np.testing.assert_array_equal(all_nan, _frame())
 
@@ -68,7 +69,7 @@ def test_low_confidence_joint_is_not_drawn() -> None:
     out = SkeletonAnnotator(min_confidence=0.3).annotate(_frame(), _pose(), COCO_17, conf)
     assert out[60, 60].tolist() == [30, 30, 30]
     assert out[40, 60].tolist() == [30, 30, 30]
-    assert out[20, 40].tolist() == [0, 200, 0]
+    assert out[20, 40].tolist() == list(ATTEMPT_RGB)
 
 
 def test_far_outside_points_do_not_crash() -> None:
@@ -76,6 +77,22 @@ def test_far_outside_points_do_not_crash() -> None:
     pts[LW] = [1e12, -1e12]
     out = SkeletonAnnotator().annotate(_frame(), pts, "coco_17")
     assert out.shape == (80, 100, 3)
+    assert out[20, 40].tolist() == list(ATTEMPT_RGB)  # shoulder-elbow bone still drawn
+    assert out[20, 20].tolist() == list(ATTEMPT_RGB)  # shoulder dot
+    # the elbow-wrist bone leaves towards the top right: the rest of the frame is untouched
+    np.testing.assert_array_equal(out[50:, :], _frame()[50:, :])
+    assert out[70, 10].tolist() == [30, 30, 30]
+
+
+def test_default_colours_come_from_the_palette() -> None:
+    pts = _pose()
+    frame = _frame(0)
+    assert SkeletonAnnotator().annotate(frame, pts, COCO_17)[20, 40].tolist() == list(ATTEMPT_RGB)
+    ghost = GhostAnnotator(alpha=1.0).annotate(frame, pts, COCO_17)
+    assert ghost[20, 40].tolist() == list(REFERENCE_RGB)
+    dashed = CorrectedPoseAnnotator(radius=0).annotate(frame, pts, COCO_17)
+    assert dashed[20, 25].tolist() == list(CORRECTED_RGB)  # first dash of the bone
+    assert ERROR_COLORS == BAND_RGB
 
 
 def test_ghost_blends_with_alpha() -> None:

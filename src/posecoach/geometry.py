@@ -15,6 +15,7 @@ __all__ = [
     "hip_center",
     "shoulder_center",
     "torso_length",
+    "normalize_by_torso",
     "angle_between",
     "joint_angle",
 ]
@@ -66,6 +67,28 @@ def torso_length(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """
     d = shoulder_center(positions, skeleton) - hip_center(positions, skeleton)
     return np.linalg.norm(d, axis=-1)
+
+
+def normalize_by_torso(positions: np.ndarray, skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray]:
+    """Positions centred on the mid-hip and divided by the torso length, frame by frame.
+
+    Returns ``(normalised (..., K, D), torso length (...))``; NaN where the hips or the
+    shoulders are missing or the torso has zero length.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from posecoach.skeletons import COCO_17
+    >>> p = np.zeros((17, 2)); p[[5, 6], 1] = 0; p[[11, 12], 1] = 4; p[0] = [2, -2]
+    >>> rel, torso = normalize_by_torso(p, COCO_17)
+    >>> rel[0].tolist(), float(torso)
+    ([0.5, -1.5], 4.0)
+    """
+    torso = torso_length(positions, skeleton)
+    scale = np.where(torso > 0, torso, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = (positions - hip_center(positions, skeleton)[..., None, :]) / scale[..., None, None]
+    return rel, torso
 
 
 def angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:

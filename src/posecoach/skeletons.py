@@ -44,6 +44,7 @@ __all__ = [
     "KINECT_V2_25",
     "LIMB_JOINTS",
     "BODY_JOINTS",
+    "TORSO_JOINTS",
     "KERAAL_VICON_17",
 ]
 
@@ -534,6 +535,8 @@ LIMB_JOINTS: tuple[str, ...] = (
     "right_ankle",
 )
 
+#: The joints that define the torso (its centre, length and "a person is visible").
+TORSO_JOINTS: tuple[str, ...] = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 #: :data:`LIMB_JOINTS` plus the nose: the body joints compared between skeletons.
 BODY_JOINTS: tuple[str, ...] = ("nose", *LIMB_JOINTS)
 

@@ -137,6 +137,13 @@ def align(
     name = method or default_method(attempt, reference)
     aligner = get_aligner(name)
     pair = pair_poses(attempt, reference, min_confidence=min_confidence)
+    dims = tuple(getattr(aligner, "dims", (2, 3)))
+    if pair.attempt.dims not in dims or pair.reference.dims not in dims:
+        raise AlignmentError(
+            f"{name} aligns {' or '.join(f'{d}D' for d in dims)} poses, got D="
+            f"{pair.attempt.dims} and D={pair.reference.dims}; use 'view3d' or 'similarity' "
+            "for 3D"
+        )
     # Aligners that need more than the 2D joints (view3d: 3D on both sides) narrow the
     # joints they can fit; frames left with too few fall back like any other.
     usable = getattr(aligner, "usable_weights", None)

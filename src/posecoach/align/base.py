@@ -36,6 +36,7 @@ __all__ = [
     "register_aligner",
     "get_aligner",
     "available_aligners",
+    "aligner_dims",
     "pair_poses",
 ]
 
@@ -267,6 +268,17 @@ def get_aligner(name: str) -> Aligner:
     if key not in _REGISTRY:
         raise AlignmentError(f"unknown aligner {name!r}; expected one of {sorted(_REGISTRY)}")
     return _REGISTRY[key]()
+
+
+def aligner_dims(name: str) -> tuple[int, ...]:
+    """Pose dimensions the aligner ``name`` works in (its ``dims``; default 2D and 3D).
+
+    Example
+    -------
+    >>> aligner_dims("similarity"), aligner_dims("perspective")
+    ((2, 3), (2,))
+    """
+    return tuple(getattr(get_aligner(name), "dims", (2, 3)))
 
 
 def _load_builtin() -> None:

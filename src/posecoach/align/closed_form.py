@@ -1,10 +1,12 @@
-"""Closed-form aligners: ``normalize``, ``similarity``, ``affine``, ``perspective``.
+"""Closed-form aligners: ``none``, ``normalize``, ``similarity``, ``affine``, ``perspective``.
 
 Each maps the attempt into the reference's coordinates with one matrix per frame (or
 one for the whole sequence when ``per_frame=False``), estimated on the confident shared
 joints with confidence weights and robust (Cauchy IRLS) reweighting, then applies it to
 every attempt joint.
 
+- ``none``: the identity, for poses already in one frame (the attempt unchanged; the
+  fit quality is measured as for any aligner).
 - ``normalize``: translation + uniform scale from the hip centre and torso length
   (centroid and RMS spread where those are missing). Keeps every angle and every
   orientation difference, camera ones included.
@@ -42,7 +44,13 @@ from posecoach.align.base import (
     register_aligner,
 )
 
-__all__ = ["NormalizeAligner", "SimilarityAligner", "AffineAligner", "PerspectiveAligner"]
+__all__ = [
+    "IdentityAligner",
+    "NormalizeAligner",
+    "SimilarityAligner",
+    "AffineAligner",
+    "PerspectiveAligner",
+]
 
 
 def _batch(pair: Pair, per_frame: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,6 +119,7 @@ class _MatrixAligner:
     min_joints: int
     description: str
     robust: bool = True
+    dims: tuple[int, ...] = (2, 3)
 
     def fit_apply(self, pair: Pair, per_frame: bool) -> tuple[np.ndarray, Transform, np.ndarray]:
         src, dst, w = _batch(pair, per_frame)
@@ -167,7 +176,37 @@ def PerspectiveAligner() -> _MatrixAligner:  # noqa: N802
     >>> PerspectiveAligner().min_joints
     6
     """
-    return _MatrixAligner("perspective", "homography", 6, "2D homography (perspective map)")
+    return _MatrixAligner(
+        "perspective", "homography", 6, "2D homography (perspective map)", dims=(2,)
+    )
+
+
+@dataclass(frozen=True)
+class IdentityAligner:
+    """The identity: the attempt unchanged (poses already in the reference's frame).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from posecoach import PoseSequence
+    >>> from posecoach.align.base import pair_poses
+    >>> a = PoseSequence(np.arange(68.0).reshape(2, 17, 2), skeleton="coco_17")
+    >>> out, tf, _ = IdentityAligner().fit_apply(pair_poses(a, a), per_frame=False)
+    >>> bool(np.array_equal(out, a.positions)), tf.matrix.shape
+    (True, (1, 3, 3))
+    """
+
+    name: str = "none"
+    min_joints: int = 0
+    description: str = "identity (poses already in one frame)"
+
+    def fit_apply(self, pair: Pair, per_frame: bool) -> tuple[np.ndarray, Transform, np.ndarray]:
+        pos = pair.attempt.positions
+        d = pos.shape[-1]
+        m = np.broadcast_to(np.eye(d + 1), (pos.shape[0] if per_frame else 1, d + 1, d + 1))
+        params = {"scale": np.ones(len(m)), "translation": np.zeros((len(m), d))}
+        rw = (pair.weights > 0).astype(float)
+        return pos.copy(), Transform(self.name, per_frame, m.copy(), params), rw
 
 
 @dataclass(frozen=True)
@@ -219,6 +258,7 @@ class NormalizeAligner:
         return _apply_all(pair, m), Transform(self.name, per_frame, m, params), rw
 
 
+register_aligner("none", IdentityAligner)
 register_aligner("normalize", NormalizeAligner)
 register_aligner("similarity", SimilarityAligner)
 register_aligner("affine", AffineAligner)

@@ -314,6 +314,8 @@ class LearnedAligner:
     name: str = "learned"
     min_joints: int = 6
     description: str = "learned lifting + explicit camera (trained on projected mocap)"
+    #: Dimensions of the poses it aligns (2D only; see :func:`posecoach.align.base.aligner_dims`).
+    dims: tuple[int, ...] = (2,)
     weights: str | None = None
     min_confidence: float = 0.3
 

@@ -156,7 +156,7 @@ def _render(
     ref_full: PoseSequence,
     tick: Callable[[], None],
 ) -> dict[str, Any]:
-    from posecoach.render import plots
+    from posecoach.render import palette, plots
     from posecoach.render.video import render_overlay, render_side_by_side
 
     fs = result.frames
@@ -172,6 +172,7 @@ def _render(
         cue_dicts,
         tmp / "overlay.mp4",
         corrected=result.corrected,
+        thresholds=result.error_bands,
     )
     tick()
     render_side_by_side(
@@ -202,9 +203,19 @@ def _render(
     k = int(np.nanargmax(np.nan_to_num(fs.distance, nan=-1.0))) if len(fs.distance) else 0
     plots.plot_skeletons(
         [
-            (att.frame(k), "attempt", (40, 200, 60)),
-            (result.reference.frame(k), "reference", (150, 150, 150)),
-            (result.corrected.frame(k), "corrected (your body, correct form)", (30, 120, 255)),
+            (att.frame(k), "attempt", palette.ATTEMPT_HEX, palette.LINE_STYLES["attempt"]),
+            (
+                result.reference.frame(k),
+                "reference",
+                palette.REFERENCE_HEX,
+                palette.LINE_STYLES["reference"],
+            ),
+            (
+                result.corrected.frame(k),
+                "corrected (your body, correct form)",
+                palette.CORRECTED_HEX,
+                palette.LINE_STYLES["corrected"],
+            ),
         ],
         tmp / plot_files["skeletons"],
         title=f"Worst frame at {times[k]:.2f} s",

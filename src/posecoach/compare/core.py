@@ -32,15 +32,17 @@ import numpy as np
 from posecoach.compare.cues import Cue, lean_direction, make_cues
 from posecoach.compare.score import (
     CALIBRATION,
+    ERROR_BANDS,
     FrameScores,
+    error_bands_dict,
     overall_score,
     score_frames,
 )
 from posecoach.compare.temporal import Repetition, dtw_path, find_repetitions, pose_features
 from posecoach.errors import InputError
-from posecoach.geometry import hip_center, shoulder_center
+from posecoach.geometry import hip_center, torso_length
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import BODY_JOINTS
+from posecoach.skeletons import BODY_JOINTS, TORSO_JOINTS
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -66,7 +68,7 @@ _FALLBACKS = ("similarity", "normalize")
 #: bench/calibrate_score.py (mean ROC AUC 0.93 vs 0.88 with the learned aligner; bicep
 #: curl lean-back 0.86 vs 0.63), and leaves identical poses identical.
 SCORE_ALIGNER = "similarity"
-_TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+_TORSO = TORSO_JOINTS
 
 Progress = Callable[[int, int], None]
 
@@ -101,6 +103,9 @@ class CompareResult:
         Where the files were written (None when not written).
     files
         Written file names relative to ``outdir``.
+    error_bands
+        Good / bad joint-error thresholds in torso lengths
+        (:data:`posecoach.compare.score.ERROR_BANDS`); drawings colour joints with them.
     """
 
     score: float
@@ -117,6 +122,7 @@ class CompareResult:
     info: dict[str, Any] = field(default_factory=dict)
     outdir: Path | None = None
     files: dict[str, Any] = field(default_factory=dict)
+    error_bands: tuple[float, float] = ERROR_BANDS
 
     def to_dict(self) -> dict[str, Any]:
         """The result.json content (NaN becomes ``None``)."""
@@ -151,6 +157,7 @@ class CompareResult:
                 "reference_time_s": ref_times,
             },
             "dtw": {"cost": self.dtw_cost, "path_length": len(self.path)},
+            "error_bands": error_bands_dict(self.error_bands),
             "reference": self.info.get("reference", {}),
             "attempt": self.info.get("attempt", {}),
             "files": self.files,
@@ -350,23 +357,20 @@ def _align_onto(
     With the default method (``None``), an aligner that cannot work on these poses (too
     few confident shared joints, no 3D) falls back to ``similarity``, then ``normalize``.
     """
-    ok = np.isfinite(matched.positions).all(axis=(1, 2)) | matched.visible.any(axis=1)
-    name = "none"
-    if method != "none":
-        from posecoach.align.base import AlignmentError
+    from posecoach.align.base import AlignmentError
 
-        first = resolve_method(method, matched, att)
-        chain = [first] if method is not None else list(dict.fromkeys([first, *_FALLBACKS]))
-        aligned = None
-        for name in chain:
-            try:
-                aligned = _fit_apply(matched, att, name, per_frame)
-                break
-            except AlignmentError:
-                if name == chain[-1]:
-                    raise
-    else:
-        aligned = matched
+    ok = np.isfinite(matched.positions).all(axis=(1, 2)) | matched.visible.any(axis=1)
+    first = resolve_method(method, matched, att)
+    chain = [first] if method is not None else list(dict.fromkeys([first, *_FALLBACKS]))
+    aligned = None
+    name = first
+    for name in chain:
+        try:
+            aligned = _fit_apply(matched, att, name, per_frame)
+            break
+        except AlignmentError:
+            if name == chain[-1]:
+                raise
     assert aligned is not None
     # The hips follow the person frame by frame (the camera may not be static).
     shift = hip_center(att.positions, att.skeleton) - hip_center(
@@ -485,14 +489,17 @@ def compare(
     # have it. Both are computed whatever is drawn, so the score never depends on it.
     aligned, aligner = _align_onto(matched, att, method, per_frame=one)
     score_method = SCORE_ALIGNER if method in (None, "view3d") else method
-    has_3d = att.world is not None and matched.world is not None and method != "none"
+    from posecoach.align.base import aligner_dims
+
+    # Score in 3D when both sides have it and the scoring aligner works in 3D.
+    has_3d = att.world is not None and matched.world is not None and 3 in aligner_dims(score_method)
     if has_3d:
         # Both sides have 3D: score in 3D (view-independent).
         att_s = _world_sequence(att)
         ref_s, score_aligner = _align_onto(
             _world_sequence(matched), att_s, score_method, per_frame=one
         )
-    elif score_method == aligner or method == "none":
+    elif score_method == aligner:
         att_s, ref_s, score_aligner = att, aligned, aligner
     else:
         att_s = att
@@ -555,9 +562,7 @@ def _world_sequence(seq: PoseSequence) -> PoseSequence:
 
 def _torso_unit(seq: PoseSequence) -> float:
     sk = seq.skeleton
-    torso = np.linalg.norm(
-        shoulder_center(seq.positions, sk) - hip_center(seq.positions, sk), axis=-1
-    )
+    torso = torso_length(seq.positions, sk)
     return float(np.nanmedian(torso)) if np.isfinite(torso).any() else 1.0
 
 

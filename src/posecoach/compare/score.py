@@ -19,13 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecoach.errors import InputError
-from posecoach.geometry import angle_between, hip_center, joint_angle, shoulder_center
+from posecoach.geometry import (
+    angle_between,
+    hip_center,
+    joint_angle,
+    shoulder_center,
+    torso_length,
+)
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import Skeleton
+from posecoach.skeletons import TORSO_JOINTS, Skeleton
 
 __all__ = [
     "ANGLES",
     "CALIBRATION",
+    "ERROR_BANDS",
+    "error_bands_dict",
     "FrameScores",
     "joint_angles",
     "trunk_lean",
@@ -58,6 +66,25 @@ ANGLE_DEG_PER_TORSO = 120.0
 D50 = 0.5089
 #: Steepness of the score curve.
 SHAPE = 4.8318
+#: Bands of a joint's position error, in torso lengths (mid-shoulders to mid-hips of the
+#: attempt), shown by every drawing (joint dot colours, legend, report table): below
+#: ``ERROR_BANDS[0]`` the joint is *good*, from there to ``ERROR_BANDS[1]`` *middling*,
+#: above ``ERROR_BANDS[1]`` *bad*. They classify errors for display only and do not enter
+#: the score; result.json records them as ``error_bands`` (:func:`error_bands_dict`).
+ERROR_BANDS: tuple[float, float] = (0.10, 0.25)
+
+
+def error_bands_dict(bands: tuple[float, float] = ERROR_BANDS) -> dict[str, object]:
+    """The ``error_bands`` entry of result.json.
+
+    Example
+    -------
+    >>> error_bands_dict()
+    {'good_below': 0.1, 'bad_above': 0.25, 'unit': 'torso lengths'}
+    """
+    return {"good_below": float(bands[0]), "bad_above": float(bands[1]), "unit": "torso lengths"}
+
+
 CALIBRATION: dict[str, object] = {
     "script": "bench/calibrate_score.py",
     "date": "2026-11-23",
@@ -218,7 +245,7 @@ def _weighted_nanmean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.
 def _angle_weight(name: str, sk: Skeleton, weights: np.ndarray) -> np.ndarray:
     if name in ANGLES:
         return weights[:, sk.indices(ANGLES[name])].min(axis=1)
-    torso = [j for j in ("left_shoulder", "right_shoulder", "left_hip", "right_hip") if sk.has(j)]
+    torso = [j for j in TORSO_JOINTS if sk.has(j)]
     return weights[:, sk.indices(torso)].min(axis=1) if torso else np.ones(len(weights))
 
 
@@ -268,10 +295,10 @@ def score_frames(
         )
     sk = attempt.skeleton
     pa, pr = attempt.positions, reference.positions
-    torso = np.linalg.norm(shoulder_center(pa, sk) - hip_center(pa, sk), axis=-1)
+    torso = torso_length(pa, sk)
     unit = float(np.nanmedian(torso)) if np.isfinite(torso).any() else np.nan
     if not np.isfinite(unit) or unit <= 0:
-        torso_r = np.linalg.norm(shoulder_center(pr, sk) - hip_center(pr, sk), axis=-1)
+        torso_r = torso_length(pr, sk)
         unit = float(np.nanmedian(torso_r)) if np.isfinite(torso_r).any() else np.nan
     if not np.isfinite(unit) or unit <= 0:
         raise InputError("expected hips and shoulders visible in some frame, got none")

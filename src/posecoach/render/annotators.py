@@ -6,7 +6,8 @@ pixel coordinates ``(K, 2)`` (extra columns are ignored); NaN joints, joints bel
 confidence threshold and bones touching them are simply not drawn. Drawing uses OpenCV
 with anti-aliased lines (OpenCV comes with MediaPipe: ``pip install 'posecoach[extract]'``).
 
-Colours are RGB tuples because frames are RGB.
+Colours are RGB tuples because frames are RGB; the defaults come from
+:mod:`posecoach.render.palette`.
 
 Example
 -------
@@ -16,7 +17,7 @@ Example
 >>> pts = np.full((17, 2), np.nan); pts[5] = [20, 20]; pts[7] = [40, 40]
 >>> out = SkeletonAnnotator().annotate(frame, pts, COCO_17)
 >>> out[30, 30].tolist(), int(frame.sum())  # bone drawn on the copy only
-([0, 200, 0], 0)
+([213, 94, 0], 0)
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from typing import Any, Literal
 import numpy as np
 
 from posecoach.errors import InputError, require
+from posecoach.render.palette import (
+    ATTEMPT_RGB,
+    BAND_RGB,
+    CORRECTED_RGB,
+    DEFAULT_ERROR_BANDS,
+    REFERENCE_RGB,
+    Color,
+)
 from posecoach.skeletons import Skeleton, get
 
 __all__ = [
@@ -46,12 +55,11 @@ __all__ = [
     "frame_scale",
 ]
 
-Color = tuple[int, int, int]
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 CORNERS: tuple[str, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
-#: green / amber / red for small / medium / large joint errors.
-ERROR_COLORS: tuple[Color, Color, Color] = ((40, 200, 60), (255, 176, 0), (230, 40, 40))
+#: Colours of small / medium / large joint errors (:data:`posecoach.render.palette.BAND_RGB`).
+ERROR_COLORS: tuple[Color, Color, Color] = BAND_RGB
 
 _SHIFT = 4  # sub-pixel bits for cv2 drawing (coordinates are multiplied by 16)
 _ONE = 1 << _SHIFT
@@ -212,7 +220,7 @@ class SkeletonAnnotator:
 
     def __init__(
         self,
-        color: Color = (0, 200, 0),
+        color: Color = ATTEMPT_RGB,
         thickness: int = 3,
         radius: int = 4,
         min_confidence: float = 0.3,
@@ -268,7 +276,7 @@ class GhostAnnotator:
     Parameters
     ----------
     color
-        RGB colour (default light blue, distinct from the green attempt skeleton).
+        RGB colour (default the palette's reference blue).
     alpha
         Opacity in (0, 1]; the frame shows through with weight ``1 - alpha``.
     thickness, radius, min_confidence
@@ -287,7 +295,7 @@ class GhostAnnotator:
 
     def __init__(
         self,
-        color: Color = (80, 170, 255),
+        color: Color = REFERENCE_RGB,
         alpha: float = 0.55,
         thickness: int = 6,
         radius: int = 5,
@@ -350,7 +358,7 @@ class CorrectedPoseAnnotator(SkeletonAnnotator):
     Parameters
     ----------
     color
-        RGB colour (default magenta).
+        RGB colour (default the palette's corrected colour, bluish green).
     thickness, radius, min_confidence
         As for :class:`SkeletonAnnotator`.
     dash
@@ -369,7 +377,7 @@ class CorrectedPoseAnnotator(SkeletonAnnotator):
 
     def __init__(
         self,
-        color: Color = (230, 60, 230),
+        color: Color = CORRECTED_RGB,
         thickness: int = 3,
         radius: int = 3,
         min_confidence: float = 0.3,
@@ -380,16 +388,16 @@ class CorrectedPoseAnnotator(SkeletonAnnotator):
 
 def error_color(
     error: float,
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
     colors: Sequence[Color] = ERROR_COLORS,
 ) -> Color | None:
-    """Colour of a torso-normalised joint error: green below ``thresholds[0]``, amber
-    below ``thresholds[1]``, red above; ``None`` for NaN.
+    """Colour of a torso-normalised joint error: the good colour below ``thresholds[0]``,
+    the middle one below ``thresholds[1]``, the bad one above; ``None`` for NaN.
 
     Example
     -------
     >>> error_color(0.05), error_color(0.2), error_color(0.9), error_color(float("nan"))
-    ((40, 200, 60), (255, 176, 0), (230, 40, 40), None)
+    ((0, 158, 115), (230, 159, 0), (213, 94, 0), None)
     """
     if not np.isfinite(error):
         return None
@@ -401,13 +409,15 @@ def error_color(
 
 
 class JointErrorAnnotator:
-    """Joint dots coloured green / amber / red by torso-normalised error.
+    """Joint dots coloured good / middle / bad by torso-normalised error.
 
     Parameters
     ----------
     thresholds
-        ``(low, high)`` errors, as fractions of the torso length, separating green from
-        amber and amber from red.
+        ``(low, high)`` errors, as fractions of the torso length, separating the good band
+        from the middle one and the middle one from the bad one (default
+        :data:`posecoach.render.palette.DEFAULT_ERROR_BANDS`; pass the result's
+        ``error_bands``).
     radius
         Dot radius in pixels; a dark outline keeps dots visible on any background.
     min_confidence
@@ -424,12 +434,12 @@ class JointErrorAnnotator:
     >>> out = JointErrorAnnotator(radius=4).annotate(
     ...     np.zeros((16, 32, 3), np.uint8), pts, COCO_17, err)
     >>> out[8, 8].tolist(), out[8, 20].tolist()
-    ([230, 40, 40], [40, 200, 60])
+    ([213, 94, 0], [0, 158, 115])
     """
 
     def __init__(
         self,
-        thresholds: tuple[float, float] = (0.1, 0.25),
+        thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
         radius: int = 7,
         min_confidence: float = 0.3,
         colors: Sequence[Color] = ERROR_COLORS,
@@ -496,7 +506,7 @@ class JointErrorAnnotator:
 
 def draw_error_legend(
     frame: np.ndarray,
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
     corner: Corner = "bottom-left",
     colors: Sequence[Color] = ERROR_COLORS,
 ) -> np.ndarray:
@@ -515,7 +525,7 @@ def draw_error_legend(
 
 def draw_error_legend_into(
     canvas: np.ndarray,
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
     corner: Corner = "bottom-left",
     colors: Sequence[Color] = ERROR_COLORS,
 ) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
+from posecoach.render.palette import ATTEMPT_HEX, BAND_HEX, LINE_STYLES, REFERENCE_HEX
 from posecoach.skeletons import get
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
 ]
 
 _DPI = 110
-_ATTEMPT = "#1b9e3a"
-_REFERENCE = "#2f7fd8"
+_ATTEMPT = ATTEMPT_HEX
+_REFERENCE = REFERENCE_HEX
 
 
 def _figure(width: float, height: float) -> Any:
@@ -119,7 +120,7 @@ def plot_score_over_time(
         if rep_score is not None and np.isfinite(float(rep_score)):
             label += f"\n{float(rep_score):.0f}"
         ax.text((start + end) / 2, 101, label, ha="center", va="bottom", fontsize=8)
-    for lo, hi, col in ((0, 50, "#e62828"), (50, 75, "#ffb000"), (75, 100, "#28c83c")):
+    for lo, hi, col in ((0, 50, BAND_HEX[2]), (50, 75, BAND_HEX[1]), (75, 100, BAND_HEX[0])):
         ax.axhspan(lo, hi, color=col, alpha=0.06, lw=0)
     marker = "o" if t.size < 3 else None
     ax.plot(t, s, color="#222222", lw=1.6, marker=marker)
@@ -260,7 +261,7 @@ def plot_angle_curves(
         r = np.asarray(ref, dtype=np.float64).reshape(-1)
         ax.plot(t, r, color=_REFERENCE, lw=1.5, ls="--", label="reference")
         ax.plot(t, a, color=_ATTEMPT, lw=1.8, label="attempt")
-        ax.fill_between(t, a, r, color="#e62828", alpha=0.12, lw=0)
+        ax.fill_between(t, a, r, color=BAND_HEX[2], alpha=0.12, lw=0)
         diff = np.abs(a - r)
         mean = float(np.nanmean(diff)) if np.isfinite(diff).any() else float("nan")
         ax.set_title(f"{name.replace('_', ' ')} (mean |Δ| {mean:.0f}°)", fontsize=9, loc="left")
@@ -288,7 +289,7 @@ def _mpl_color(color: Any) -> Any:
 
 
 def plot_skeletons(
-    poses: Sequence[tuple[PoseSequence, str, Any]],
+    poses: Sequence[tuple[PoseSequence, str, Any] | tuple[PoseSequence, str, Any, str]],
     out_path: str | Path,
     title: str = "Reference vs attempt",
     frame: int = 0,
@@ -299,8 +300,10 @@ def plot_skeletons(
     Parameters
     ----------
     poses
-        ``(sequence, label, color)`` triples; the frame ``frame`` of each sequence is drawn
-        (x and y of its positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
+        ``(sequence, label, color)`` triples, or ``(sequence, label, color, linestyle)``
+        (a matplotlib line style, e.g. from :data:`posecoach.render.palette.LINE_STYLES`;
+        default solid); the frame ``frame`` of each sequence is drawn (x and y of its
+        positions). ``color`` is a matplotlib colour or an RGB 0-255 tuple.
     out_path
         PNG file to write.
     title
@@ -329,7 +332,9 @@ def plot_skeletons(
         raise InputError("expected at least one pose to plot, got none")
     fig = _figure(5.0, 6.0)
     ax = fig.add_subplot()
-    for seq, label, color in poses:
+    for item in poses:
+        seq, label, color = item[0], item[1], item[2]
+        style = str(item[3]) if len(item) > 3 else "-"
         if not isinstance(seq, PoseSequence):
             raise InputError(f"expected a PoseSequence for {label!r}, got {type(seq).__name__}")
         if not 0 <= frame < seq.n_frames:
@@ -339,7 +344,7 @@ def plot_skeletons(
         for a, b in get(seq.skeleton).edges:
             seg = pts[[a, b]]
             if np.isfinite(seg).all():
-                ax.plot(seg[:, 0], seg[:, 1], color=col, lw=2.2, solid_capstyle="round")
+                ax.plot(seg[:, 0], seg[:, 1], color=col, lw=2.2, ls=style, solid_capstyle="round")
         ok = np.isfinite(pts).all(axis=1)
         ax.scatter(pts[ok, 0], pts[ok, 1], s=14, color=col, label=str(label), zorder=3)
     ax.set_aspect("equal", adjustable="datalim")
@@ -415,14 +420,15 @@ def plot_alignment(
         ("before", [(reference, "reference", _REFERENCE), (attempt, "attempt", _ATTEMPT)]),
         ("after", [(reference, "reference", _REFERENCE), (aligned, "attempt aligned", _ATTEMPT)]),
     )
+    styles = (LINE_STYLES["reference"], LINE_STYLES["attempt"])
     for i, (title, poses) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1)
-        for seq, label, color in poses:
+        for (seq, label, color), ls in zip(poses, styles, strict=True):
             f = min(frame, seq.n_frames - 1)
             pos = seq.positions[f, :, :2]
             for a, b in seq.skeleton.edges:
                 if np.isfinite(pos[[a, b]]).all():
-                    ax.plot(pos[[a, b], 0], pos[[a, b], 1], color=color, lw=2)
+                    ax.plot(pos[[a, b], 0], pos[[a, b], 1], color=color, lw=2, ls=ls)
             ax.scatter(pos[:, 0], pos[:, 1], s=8, color=color, label=label)
         ax.set_title(title)
         ax.set_aspect("equal", adjustable="datalim")

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
+from posecoach.render.palette import DEFAULT_ERROR_BANDS
 
 __all__ = [
     "REPORT_CSS",
@@ -358,12 +359,23 @@ def _footer(result: Mapping[str, Any]) -> str:
     return f'<footer id="pc-provenance"><p>{summary}</p>{body}</footer>'
 
 
+def _error_bands(result: Mapping[str, Any]) -> tuple[float, float]:
+    """The result's ``error_bands`` (``good_below``, ``bad_above``), else the default."""
+    bands = result.get("error_bands")
+    if isinstance(bands, Mapping):
+        try:
+            return (float(bands["good_below"]), float(bands["bad_above"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return DEFAULT_ERROR_BANDS
+
+
 def report_body(
     result: Mapping[str, Any],
     outdir: str | Path,
     *,
     media_url: Callable[[Path], str] | None = None,
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] | None = None,
 ) -> str:
     """The report's ``<main>`` element (HTML string) for embedding in another page.
 
@@ -377,7 +389,8 @@ def report_body(
         Maps an existing video file to the URL the page uses (default: its path relative
         to ``outdir``).
     thresholds
-        Error thresholds for the per-joint table colours (torso lengths).
+        Error bands for the per-joint table colours (torso lengths); default the
+        result's ``error_bands``, else :data:`~posecoach.render.palette.DEFAULT_ERROR_BANDS`.
 
     Example
     -------
@@ -388,6 +401,8 @@ def report_body(
     """
     if not isinstance(result, Mapping):
         raise InputError(f"expected the result as a dict, got {type(result).__name__}")
+    if thresholds is None:
+        thresholds = _error_bands(result)
     out = Path(outdir)
     files = result.get("files") or {}
     if not isinstance(files, Mapping):

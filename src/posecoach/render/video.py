@@ -36,6 +36,14 @@ from posecoach.render.annotators import (
     draw_error_legend_into,
     frame_scale,
 )
+from posecoach.render.palette import (
+    ATTEMPT_RGB,
+    BAND_RGB,
+    CORRECTED_RGB,
+    DEFAULT_ERROR_BANDS,
+    NO_DATA_RGB,
+    REFERENCE_RGB,
+)
 from posecoach.skeletons import Skeleton, get
 
 __all__ = [
@@ -51,9 +59,9 @@ __all__ = [
 
 #: RGB colour of the plain canvas used when there is no video.
 BACKGROUND: Color = (28, 30, 36)
-ATTEMPT_COLOR: Color = (40, 210, 70)
-REFERENCE_COLOR: Color = (80, 170, 255)
-CORRECTED_COLOR: Color = (230, 60, 230)
+ATTEMPT_COLOR: Color = ATTEMPT_RGB
+REFERENCE_COLOR: Color = REFERENCE_RGB
+CORRECTED_COLOR: Color = CORRECTED_RGB
 
 #: Default longest side of overlay.mp4 and default cap of side_by_side.mp4's height.
 DEFAULT_MAX_SIDE = 960
@@ -63,20 +71,21 @@ Progress = Callable[[int, int], None]
 
 
 def score_color(score: float) -> Color:
-    """Traffic-light colour of a 0-100 score: green >= 75, amber >= 50, red below, grey NaN.
+    """Band colour of a 0-100 score (:data:`~posecoach.render.palette.BAND_RGB`): good
+    >= 75, middle >= 50, bad below, grey NaN.
 
     Example
     -------
     >>> score_color(90), score_color(60), score_color(10), score_color(float("nan"))
-    ((40, 200, 60), (255, 176, 0), (230, 40, 40), (200, 200, 200))
+    ((0, 158, 115), (230, 159, 0), (213, 94, 0), (200, 200, 200))
     """
     if not np.isfinite(score):
-        return (200, 200, 200)
+        return NO_DATA_RGB
     if score >= 75:
-        return (40, 200, 60)
+        return BAND_RGB[0]
     if score >= 50:
-        return (255, 176, 0)
-    return (230, 40, 40)
+        return BAND_RGB[1]
+    return BAND_RGB[2]
 
 
 def active_cues(cues: Sequence[Mapping[str, Any] | Any], time_s: float) -> list[str]:
@@ -176,7 +185,9 @@ def _y_up(seq: PoseSequence) -> bool:
     return seq.space == "world" and seq.metadata.get("y_up") is True
 
 
-def _style(shape: Sequence[int], thresholds: tuple[float, float] = (0.1, 0.25)) -> dict[str, Any]:
+def _style(
+    shape: Sequence[int], thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS
+) -> dict[str, Any]:
     return _cached_style(int(shape[0]), int(shape[1]), float(thresholds[0]), float(thresholds[1]))
 
 
@@ -217,7 +228,7 @@ def draw_overlay(
     corrected_points: np.ndarray | None = None,
     score: float | None = None,
     cues: Sequence[str] = (),
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
     legend: bool = True,
     style: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
@@ -241,7 +252,8 @@ def draw_overlay(
     cues
         Cue texts shown under the score.
     thresholds
-        Error thresholds of the green / amber / red joint colours.
+        Error bands (torso lengths) of the good / middle / bad joint colours: pass the
+        result's ``error_bands``.
     legend
         Draw the error colour legend bottom-left.
     style
@@ -254,8 +266,8 @@ def draw_overlay(
     >>> pts = np.full((17, 2), np.nan); pts[5] = [30, 30]; pts[7] = [60, 60]
     >>> out = draw_overlay(np.zeros((120, 160, 3), np.uint8), COCO_17, pts, pts + 5,
     ...                    np.full(17, 0.5), score=42.0, cues=["raise your arm"])
-    >>> out[30, 30].tolist()  # a large error: red joint
-    [230, 40, 40]
+    >>> out[30, 30].tolist()  # a large error: the bad band's colour
+    [213, 94, 0]
     """
     skeleton = get(skeleton)
     frame = np.asarray(frame)
@@ -427,7 +439,7 @@ def render_overlay(
     progress: Progress | None = None,
     *,
     corrected: PoseSequence | None = None,
-    thresholds: tuple[float, float] = (0.1, 0.25),
+    thresholds: tuple[float, float] = DEFAULT_ERROR_BANDS,
     max_cues: int = 2,
     max_side: int | None = DEFAULT_MAX_SIDE,
 ) -> Path:
@@ -457,7 +469,8 @@ def render_overlay(
     corrected
         Optional corrected pose (same ``T``) drawn dashed.
     thresholds
-        Green / amber / red error thresholds (torso lengths).
+        Error bands (torso lengths) of the good / middle / bad joint colours: pass the
+        result's ``error_bands``.
     max_cues
         Most cues shown at once.
     max_side
