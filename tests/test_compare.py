@@ -200,8 +200,22 @@ def test_result_json_has_the_contract_keys(tmp_path: Path) -> None:
     assert set(data["joints"][0]) >= {"name", "mean_error", "max_error", "mean_angle_diff_deg"}
     assert len(data["frames"]["time_s"]) == len(data["frames"]["score"]) == 50
     prov = data["provenance"]
-    assert prov["versions"]["dtaidistance"] and prov["aligner"]
-    assert "calibration" in prov
+    import importlib.metadata as md
+
+    from posecoach import __version__
+    from posecoach.align import default_method
+    from posecoach.compare.core import SCORE_ALIGNER
+
+    assert prov["versions"]["posecoach"] == __version__
+    assert prov["versions"]["dtaidistance"] == md.version("dtaidistance")
+    assert prov["versions"]["numpy"] == np.__version__
+    assert prov["aligner"] == default_method(att, ref)  # 2D stick figures: the 2D winner
+    assert prov["parameters"]["score_aligner"] == SCORE_ALIGNER
+    assert prov["parameters"]["scored_in"] == "attempt image"
+    assert prov["parameters"]["reps"] == "auto" and prov["parameters"]["band"] is None
+    assert prov["parameters"]["joints"] == list(result.attempt.skeleton.names)
+    assert data["error_bands"] == {"good_below": 0.1, "bad_above": 0.25, "unit": "torso lengths"}
+    assert prov["calibration"], "the score's calibration constants are recorded"
 
 
 def test_cli_compare_on_pose_files(tmp_path: Path) -> None:

@@ -68,7 +68,11 @@ def test_real_video_person_in_95_percent_of_frames(sample_videos: dict[str, Path
     assert np.nanmax(np.abs(hip_w)) < 0.05
     assert 0.3 < np.nanmedian(np.linalg.norm(seq.world[:, 11] - seq.world[:, 23], axis=1)) < 0.8
     assert ((seq.confidence >= 0) & (seq.confidence <= 1)).all()
-    assert "extract" in [p["op"] for p in seq.provenance]
+    ops = [p["op"] for p in seq.provenance]
+    assert ops[0] == "extract"
+    params = seq.provenance[0]["params"]
+    assert params["backend"] == "mediapipe" and params["subject"] == "largest"
+    assert params.get("model_complexity", 1) == 1
 
 
 @pytest.mark.slow

@@ -49,7 +49,6 @@ __all__ = [
     "SCORE_JOINTS",
     "CompareResult",
     "compare",
-    "resolve_method",
 ]
 
 #: Version of the result.json layout; bump when a key changes meaning or disappears.
@@ -328,27 +327,6 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
 
 
 # ---------------------------------------------------------------------------- alignment
-def resolve_method(method: str | None, reference: PoseSequence, attempt: PoseSequence) -> str:
-    """The spatial aligner used: ``method``, or by default ``"view3d"`` when both sides
-    have 3D (``world``: the camera angle is removed in 3D), else the aligner default.
-
-    Example
-    -------
-    >>> seq = PoseSequence(np.zeros((1, 17, 2)), skeleton="coco_17")
-    >>> resolve_method(None, seq, seq) == resolve_method(None, seq, seq)
-    True
-    >>> resolve_method("affine", seq, seq)
-    'affine'
-    """
-    if method is not None:
-        return method
-    from posecoach.align import api
-
-    if reference.world is not None and attempt.world is not None:
-        return getattr(api, "DEFAULT_METHOD_3D", "view3d")
-    return api.DEFAULT_METHOD
-
-
 def _align_onto(
     matched: PoseSequence, att: PoseSequence, method: str | None, *, per_frame: bool = False
 ) -> tuple[PoseSequence, str]:
@@ -357,10 +335,11 @@ def _align_onto(
     With the default method (``None``), an aligner that cannot work on these poses (too
     few confident shared joints, no 3D) falls back to ``similarity``, then ``normalize``.
     """
+    from posecoach.align import default_method
     from posecoach.align.base import AlignmentError
 
     ok = np.isfinite(matched.positions).all(axis=(1, 2)) | matched.visible.any(axis=1)
-    first = resolve_method(method, matched, att)
+    first = method if method is not None else default_method(att, matched)
     chain = [first] if method is not None else list(dict.fromkeys([first, *_FALLBACKS]))
     aligned = None
     name = first
