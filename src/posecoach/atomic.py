@@ -101,10 +101,13 @@ def remove_stale_temporaries(folder: str | Path) -> list[Path]:
         entries = list(os.scandir(root))
     except OSError:
         return removed
+    pending = _pending_staging(root)
     for entry in entries:
         m = _PATTERN.match(entry.name)
         if m is None or m["host"] != _HOST or _pid_alive(int(m["pid"])):
             continue
+        if entry.name == pending:
+            continue  # a killed commit's files: the next run of the folder completes it
         try:
             if entry.stat(follow_symlinks=False).st_uid != os.getuid():
                 continue
@@ -117,6 +120,20 @@ def remove_stale_temporaries(folder: str | Path) -> list[Path]:
             continue
         removed.append(Path(entry.path))
     return removed
+
+
+#: The commit journal of an output folder (:mod:`posecoach.app.outputs`): the staging
+#: folder it names is never a stale temporary.
+JOURNAL_NAME = ".posecoach-commit.json"
+
+
+def _pending_staging(root: Path) -> str | None:
+    import json
+
+    try:
+        return str(json.loads((root / JOURNAL_NAME).read_text(encoding="utf-8"))["staging"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def fsync_folder(folder: str | Path) -> None:

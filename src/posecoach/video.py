@@ -13,13 +13,21 @@ error part way) raises :class:`VideoError` *after* the decodable frames were yie
 ``strict=True`` (the default), so a consumer writing through
 :func:`posecoach.atomic.atomic_path` leaves no output; with ``strict=False`` it emits a
 :class:`TruncatedVideoWarning` and ends the iteration early instead.
+
+A file that is cut short (an interrupted copy or download, a recording that was not
+stopped cleanly) is reported as such, not as unreadable: when reading fails, the MP4/MOV
+box structure is checked (:func:`truncation_of`), and a file that ends inside a box, or
+whose index (the ``moov`` box) is missing, is reported as "incomplete or truncated" with
+the advice to copy it again from the recording.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -51,6 +59,7 @@ __all__ = [
     "read_image",
     "read_images",
     "read_video",
+    "truncation_of",
 ]
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
@@ -125,18 +134,104 @@ def _check_file(path: str | Path, what: str = "video") -> Path:
     return p
 
 
+#: Box types an ISO base media file (MP4, MOV, M4V, 3GP) can start with.
+_FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+_BOX_TYPE = re.compile(rb"^[A-Za-z0-9 \xa9_-]{4}$")
+_AGAIN = "copy it again from the recording"
+
+
+def _walk_boxes(fh: Any, size: int) -> tuple[list[bytes], str | None] | None:
+    """Top-level box types of an ISO media file and where it is cut (None: not ISO media)."""
+    kinds: list[bytes] = []
+    offset = 0
+    while offset < size:
+        fh.seek(offset)
+        head = fh.read(16)
+        box_size, kind = struct.unpack(">I4s", head[:8]) if len(head) >= 8 else (0, b"")
+        header = 16 if box_size == 1 else 8
+        if len(head) < header:
+            return kinds, f"the file stops at byte {size}, inside the header of a box"
+        if box_size == 1:  # 64-bit size after the type
+            box_size = struct.unpack(">Q", head[8:16])[0]
+        elif box_size == 0:  # the last box: it runs to the end of the file
+            box_size = size - offset
+        if not _BOX_TYPE.match(kind) or box_size < header:
+            return None  # not a box: corrupt or not ISO media, nothing to say
+        if not kinds and kind not in _FIRST_BOXES:
+            return None  # not an MP4/MOV file
+        kinds.append(kind)
+        end = offset + box_size
+        if end > size:
+            inside = f"inside its '{kind.decode('latin-1')}' box that runs to byte {end}"
+            return kinds, f"the file stops at byte {size}, {inside}"
+        offset = end
+    return kinds, None
+
+
+def truncation_of(path: str | Path) -> str | None:
+    """Why an MP4/MOV file is cut short, from its box structure; None if it is not.
+
+    Walks the top-level boxes (each declares its own size): a file that ends inside a box,
+    or that has media data but no index (``moov`` box), is incomplete. Returns None for a
+    complete structure, for other containers, and for data that is not ISO media at all.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "cut.mp4")
+    >>> box = lambda kind, n: (8 + n).to_bytes(4, "big") + kind + bytes(n)
+    >>> _ = open(p, "wb").write(box(b"ftyp", 8) + box(b"moov", 16) + box(b"mdat", 100)[:50])
+    >>> truncation_of(p)
+    "the file stops at byte 90, inside its 'mdat' box that runs to byte 148"
+    >>> _ = open(p, "wb").write(box(b"ftyp", 8) + box(b"mdat", 100)[:50])
+    >>> print(truncation_of(p))
+    its index, the 'moov' box, is missing: the file stops at byte 66, inside its 'mdat' ...
+    >>> _ = open(p, "wb").write(box(b"ftyp", 8) + box(b"moov", 16) + box(b"mdat", 100))
+    >>> truncation_of(p) is None
+    True
+    """
+    try:
+        with open(path, "rb") as fh:
+            walked = _walk_boxes(fh, os.fstat(fh.fileno()).st_size)
+    except OSError:
+        return None
+    if walked is None or not walked[0]:
+        return None
+    kinds, cut = walked
+    if b"moov" not in kinds and (cut is not None or b"mdat" in kinds):
+        missing = "its index, the 'moov' box, is missing"
+        return f"{missing}: {cut}" if cut else missing
+    return cut
+
+
+def _truncated_message(path: Path, detail: str) -> str:
+    return f"{path}: the video is incomplete or truncated ({detail}); {_AGAIN}"
+
+
 def _open(path: Path) -> Any:
     import av
 
     try:
         container = av.open(str(path))
     except (av.FFmpegError, UnicodeDecodeError) as exc:
+        cut = truncation_of(path)
+        if cut is not None:
+            raise VideoError(
+                f"{path}: expected a video FFmpeg can read, got an incomplete or truncated "
+                f"video ({cut}); {_AGAIN}"
+            ) from exc
         raise VideoError(
             f"{path}: expected a video FFmpeg can read, got unreadable data ({exc})"
         ) from exc
     if not container.streams.video:
         kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["none"]
         container.close()
+        cut = truncation_of(path)
+        if cut is not None:
+            raise VideoError(
+                f"{path}: expected a video stream, got an incomplete or truncated video "
+                f"({cut}); {_AGAIN}"
+            )
         raise VideoError(f"{path}: expected a video stream, got streams of type {', '.join(kinds)}")
     return container
 
@@ -201,6 +296,12 @@ def probe_video(path: str | Path) -> VideoInfo:
         try:
             first = next(container.decode(stream))
         except (av.FFmpegError, StopIteration) as exc:
+            cut = truncation_of(p)
+            if cut is not None:
+                raise VideoError(
+                    f"{p}: expected decodable video frames, got none: the video is incomplete "
+                    f"or truncated ({cut}); {_AGAIN}"
+                ) from exc
             raise VideoError(f"{p}: expected decodable video frames, got none ({exc})") from exc
         rotation = _rotation_of(stream, first)
         w, h = first.width, first.height
@@ -308,14 +409,30 @@ def read_video(
             emitted += 1
         decoded = index + 1
         error = failure[0] if failure else None
-        if error is None and expected > 0 and decoded < expected:
+        short = expected > 0 and decoded < expected
+        if error is None and short:
             error = f"the container announces {expected} frames, only {decoded} decodable"
+        cut = truncation_of(p) if error is not None or decoded == 0 else None
         if decoded == 0:
+            if cut is not None:
+                raise VideoError(
+                    f"{p}: expected decodable video frames, got none: the video is incomplete "
+                    f"or truncated ({cut}); {_AGAIN}"
+                )
             raise VideoError(
                 f"{p}: expected decodable video frames, got none" + (f" ({error})" if error else "")
             )
         if error is not None:
-            message = f"{p}: video looks truncated or corrupt: {error}"
+            if cut is not None or (short and not failure):
+                # The file ends before its last frames: an incomplete copy, not bad data.
+                counted = f"only {decoded} of its {expected} frames decode" if short else error
+                detail = f"the file ends before its last frames: {counted}"
+                message = (
+                    _truncated_message(p, f"{detail}; {cut}" if cut else detail)
+                    + " (a truncated or corrupt copy cannot be read whole)"
+                )
+            else:
+                message = f"{p}: video looks truncated or corrupt: {error}"
             if strict:
                 raise VideoError(message)
             warnings.warn(message, TruncatedVideoWarning, stacklevel=2)

@@ -131,7 +131,7 @@ def write_result(
     With ``render``, the videos are drawn on the frames of ``reference`` / ``attempt``
     when those are videos (else on a blank canvas).
     """
-    with folder.transaction() as tmp:
+    with folder.transaction(protect=_inputs(reference, attempt)) as tmp:
         files: dict[str, Any] = {"result": "result.json"}
         if render:
             ref_full = result.info.get("reference_full", result.reference)
@@ -146,6 +146,10 @@ def write_result(
             write_report(data, tmp)
             tick()
     return result
+
+
+def _inputs(*sources: Source | None) -> list[Path]:
+    return [Path(s) for s in sources if s is not None and not isinstance(s, PoseSequence)]
 
 
 def _render(

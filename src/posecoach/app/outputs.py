@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.atomic import (
+    JOURNAL_NAME,
     atomic_path,
     fsync_folder,
     is_temporary,
@@ -72,7 +73,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = ".posecoach-manifest.json"
-JOURNAL_NAME = ".posecoach-commit.json"
 _FORMAT = "posecoach-output-manifest"
 _INTERNAL = frozenset({MANIFEST_NAME, JOURNAL_NAME})
 _HINT = "choose a new or empty folder, or add --force to write posecoach's files beside yours"
@@ -99,6 +99,13 @@ class Manifest:
     tool: str
     files: dict[str, str] = field(default_factory=dict)
     updated_utc: str = ""
+    #: Which command wrote each file (default: ``tool``): a command replacing "its
+    #: result" replaces only files it wrote itself, never another command's (a compare
+    #: into a batch folder keeps the batch's pose files).
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def owner(self, rel: str) -> str:
+        return self.owners.get(rel, self.tool)
 
     def to_dict(self) -> dict[str, Any]:
         from posecoach import __version__
@@ -109,6 +116,7 @@ class Manifest:
             "posecoach": __version__,
             "updated_utc": self.updated_utc or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "files": dict(sorted(self.files.items())),
+            "owners": {rel: self.owner(rel) for rel in sorted(self.files)},
         }
 
     @classmethod
@@ -121,7 +129,13 @@ class Manifest:
             for k, v in files.items()
         ):
             return None
-        return cls(str(data.get("tool", "")), dict(files), str(data.get("updated_utc", "")))
+        owners = data.get("owners")
+        owners = (
+            {str(k): str(v) for k, v in owners.items() if k in files}
+            if isinstance(owners, dict)
+            else {}
+        )
+        return cls(str(data.get("tool", "")), dict(files), str(data.get("updated_utc", "")), owners)
 
 
 def _safe_relative(rel: str) -> bool:
@@ -207,6 +221,14 @@ def _roll_forward(root: Path) -> bool:
         return False  # not a journal this code wrote: leave it alone
     if manifest is None or not is_temporary(staging.name) or staging.parent != root:
         return False
+    # Roll forward only a journal whose every file is still staged or already in place
+    # with the journal's content; otherwise (its staging folder was lost) abandon it and
+    # keep the folder as it is.
+    for rel, digest in manifest.files.items():
+        target = root / rel
+        if not (staging / rel).is_file() and not (target.is_file() and _sha256(target) == digest):
+            journal_path.unlink()  # our journal, which can no longer be completed
+            return False
     for rel in manifest.files:
         src = staging / rel
         if src.exists():
@@ -338,12 +360,17 @@ class OutputFolder:
             with contextlib.suppress(OSError):
                 self.path.rmdir()  # the folder this run created, if still empty
 
-    def commit(self, staging: Path, *, replace_all: bool = True) -> Manifest:
+    def commit(
+        self, staging: Path, *, replace_all: bool = True, protect: Iterable[str | Path] = ()
+    ) -> Manifest:
         """Move the staged files into the folder as one step; return the new manifest.
 
-        ``replace_all=True``: the staged files are the whole new result (files of the
-        previous result that it lacks are removed). ``False``: they are added to it.
+        ``replace_all=True``: the staged files are the whole new result (files this same
+        command wrote there before that the new result lacks are removed; other
+        commands' files stay). ``False``: they are added to what is there. Files in
+        ``protect`` (e.g. this run's inputs) are never removed.
         """
+        protected = {Path(p).resolve() for p in protect}
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
         digests = {rel: _sha256(staging / rel) for rel in files}
         with _locked(self.path):
@@ -351,6 +378,7 @@ class OutputFolder:
             old = read_manifest(self.path)
             self._check_names(files, old)
             kept: dict[str, str] = {}
+            owners: dict[str, str] = {}
             remove: dict[str, str] = {}
             for rel, digest in (old.files if old else {}).items():
                 if rel in digests:
@@ -358,11 +386,15 @@ class OutputFolder:
                 path = self.path / rel
                 if not path.is_file():
                     continue
-                if replace_all and _sha256(path) == digest:
-                    remove[rel] = digest
-                elif not replace_all:
-                    kept[rel] = digest
-            manifest = Manifest(self.tool, {**kept, **digests})
+                mine = old is not None and old.owner(rel) == self.tool
+                if replace_all and mine and path.resolve() not in protected:
+                    if _sha256(path) == digest:
+                        remove[rel] = digest
+                    continue  # changed by the user since: now theirs, no longer listed
+                kept[rel] = digest
+                owners[rel] = old.owner(rel) if old is not None else self.tool
+            owners.update({rel: self.tool for rel in digests})
+            manifest = Manifest(self.tool, {**kept, **digests}, owners=owners)
             journal = {
                 "staging": staging.name,
                 "manifest": manifest.to_dict(),
@@ -373,7 +405,9 @@ class OutputFolder:
         return manifest
 
     @contextlib.contextmanager
-    def transaction(self, *, replace_all: bool = True) -> Iterator[Path]:
+    def transaction(
+        self, *, replace_all: bool = True, protect: Iterable[str | Path] = ()
+    ) -> Iterator[Path]:
         """Yield a staging folder; commit it on success, discard it on any error.
 
         Example
@@ -388,7 +422,7 @@ class OutputFolder:
         staging = self.staging()
         try:
             yield staging
-            self.commit(staging, replace_all=replace_all)
+            self.commit(staging, replace_all=replace_all, protect=protect)
         except BaseException:
             self.discard(staging)
             raise
