@@ -20,16 +20,26 @@ Files and videos in, result folders out: :mod:`posecoach.app.compare`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from posecoach.compare.cues import Cue, lean_direction, make_cues
+from posecoach.compare.coaching import CoachCue, coach_cues
+from posecoach.compare.form import (
+    FormAssessment,
+    FormModel,
+    assess_form,
+    combine,
+    distance_to_form_score,
+    feature_excess,
+    worst_mean,
+)
 from posecoach.compare.score import (
     CALIBRATION,
     ERROR_BANDS,
@@ -52,7 +62,7 @@ __all__ = [
 ]
 
 #: Version of the result.json layout; bump when a key changes meaning or disappears.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Body joints compared (those both sides have, in this order).
 SCORE_JOINTS: tuple[str, ...] = BODY_JOINTS
@@ -79,11 +89,14 @@ class CompareResult:
     Attributes
     ----------
     score
-        Overall score 0-100 (mean of the repetition scores in repetition mode).
+        Form score 0-100 against what correct looks like
+        (:mod:`posecoach.compare.form`; mean of the repetition scores in repetition
+        mode).
     reps
         ``[{index, start_s, end_s, score, start_frame, end_frame, cost}]``.
     cues
-        Ranked :class:`~posecoach.compare.cues.Cue` list.
+        At most three :class:`~posecoach.compare.coaching.CoachCue`, best first (none
+        when the attempt matches).
     frames
         :class:`~posecoach.compare.score.FrameScores` per attempt frame.
     attempt, reference
@@ -109,7 +122,7 @@ class CompareResult:
 
     score: float
     reps: list[dict[str, Any]]
-    cues: list[Cue]
+    cues: list[CoachCue]
     frames: FrameScores
     attempt: PoseSequence
     reference: PoseSequence
@@ -157,6 +170,9 @@ class CompareResult:
             },
             "dtw": {"cost": self.dtw_cost, "path_length": len(self.path)},
             "error_bands": error_bands_dict(self.error_bands),
+            "form": self.info.get("form", {}),
+            "coverage": self.info.get("coverage", {}),
+            "position_score": self.info.get("position_score"),
             "reference": self.info.get("reference", {}),
             "attempt": self.info.get("attempt", {}),
             "files": self.files,
@@ -384,7 +400,7 @@ def _fit_apply(
 
 # ---------------------------------------------------------------------------- compare
 def compare(
-    reference: PoseSequence,
+    reference: PoseSequence | Sequence[PoseSequence],
     attempt: PoseSequence,
     *,
     method: str | None = None,
@@ -446,7 +462,14 @@ def compare(
             progress(step, stages)
 
     started = time.time()
-    ref_raw, att_raw = reference, attempt
+    references = [reference] if isinstance(reference, PoseSequence) else list(reference)
+    if not references:
+        raise InputError("expected a reference (or several correct executions), got none")
+    att_raw = attempt
+    use_world = att_raw.world is not None and all(r.world is not None for r in references)
+    model = FormModel.from_references(references, use_world=use_world)
+    # The medoid execution is the one drawn and matched by position.
+    ref_raw = references[model.base_index]
     tick()
     for seq, role in ((ref_raw, "reference"), (att_raw, "attempt")):
         if not seq.visible.any():
@@ -485,26 +508,26 @@ def compare(
         ref_s, score_aligner = _align_onto(matched, att, score_method, per_frame=one)
     tick()
     fs = score_frames(att_s, ref_s)
-    unit = _torso_unit(att_s)
-    # Positive = the attempt's joint is higher (image and MediaPipe world: y down).
-    vertical = (att_s.positions[..., 1] - ref_s.positions[..., 1]) / unit * -1.0
-    if att_s.space == "world" and att_s.metadata.get("y_up") is True:
-        vertical = -vertical
-    leaning = lean_direction(att_s.positions, att_s.skeleton)
-    cues = make_cues(fs, att.timestamps, vertical_offset=vertical, lean_direction=leaning)
+    counted = (fs.weights > 0).sum(axis=1)
+    frame_w = np.where(counted > 0, fs.weights.sum(axis=1) / np.maximum(counted, 1), 0.0)
+    position_score = overall_score(fs.distance, frame_w)
+    # The headline: form against what correct looks like (view-invariant quantities,
+    # allowed spreads that know the camera noise); per-frame scores on its scale.
+    parts = [(r.start, r.end) for r in match.reps] or [(0, att.n_frames)]
+    pieces = [assess_form(model, att_raw.frames(slice(a, b)), band=band) for a, b in parts]
+    form = combine(parts, pieces, att.n_frames)
+    cues = coach_cues(form, att.timestamps)
+    fs = dataclasses.replace(fs, scores=form.frame_scores)
     from posecoach.compare.corrected import corrected_pose
 
     corrected = corrected_pose(att, aligned)
-    counted = (fs.weights > 0).sum(axis=1)
-    frame_w = np.where(counted > 0, fs.weights.sum(axis=1) / np.maximum(counted, 1), 0.0)
     reps_out = []
     if match.reps:
-        for i, r in enumerate(match.reps):
-            s = overall_score(fs.distance[r.start : r.end], frame_w[r.start : r.end])
-            reps_out.append(_rep_dict(i, r, s, att))
+        for i, (r, piece) in enumerate(zip(match.reps, pieces, strict=True)):
+            reps_out.append(_rep_dict(i, r, piece.score, att))
         score = float(np.nanmean([r["score"] for r in reps_out]))
     else:
-        score = overall_score(fs.distance, frame_w)
+        score = form.score
         reps_out.append(_rep_dict(0, Repetition(0, att.n_frames, match.cost), score, att))
     tick()
     info = {
@@ -515,6 +538,9 @@ def compare(
             aligner, score_aligner, reps, band, match, ref, started, in_3d=has_3d
         ),
         "reference_full": ref,
+        "form": _form_info(form, model),
+        "coverage": _coverage(form, att_raw),
+        "position_score": position_score,
     }
     result = CompareResult(
         score=float(score),
@@ -629,3 +655,77 @@ def _provenance(
         "calibration": CALIBRATION,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
     }
+
+
+def form_score_of(form: FormAssessment, frames: slice) -> float:
+    """The form score of a part of the attempt (one repetition).
+
+    Example
+    -------
+    >>> from posecoach.compare.form import FormModel, assess_form
+    >>> from posecoach.compare.synthetic import stick_squat
+    >>> seq = stick_squat(30)
+    >>> round(form_score_of(assess_form(FormModel.from_references([seq]), seq), slice(0, 15)))
+    100
+    """
+    usable = form.usable[frames]
+    if not usable.any():
+        return float("nan")
+    per = feature_excess(form.z[frames], usable)
+    return float(distance_to_form_score(worst_mean(per, axis=0)))
+
+
+def _form_info(form: FormAssessment, model: FormModel) -> dict[str, Any]:
+    order = np.argsort(-np.nan_to_num(form.feature_excess, nan=-1.0))
+    quantities = []
+    for i in order:
+        d = np.abs(form.difference[:, i])
+        ok = np.isfinite(d)
+        quantities.append(
+            {
+                "name": form.names[i],
+                "excess": float(form.feature_excess[i]),
+                "mean_abs_diff_deg": float(d[ok].mean()) if ok.any() else None,
+                "allowed_deg": float(np.nanmedian(form.allowed[:, i])),
+            }
+        )
+    return {
+        "score": form.score,
+        "distance": form.distance,
+        "mirrored": form.mirrored,
+        "side": "the other side (left and right mirrored)" if form.mirrored else "as seen",
+        "in_3d": form.in_3d,
+        "hypothesis_costs": form.costs,
+        "n_references": model.n_references,
+        "quantities": quantities,
+        "noise_floor": "compare/data/form_noise.json",
+    }
+
+
+def _coverage(form: FormAssessment, attempt: PoseSequence) -> dict[str, Any]:
+    """Which frames were scored, and why the others were not."""
+    t = attempt.timestamps
+    seen = attempt.visible.any(axis=1)
+    gaps = []
+    bad = ~form.usable
+    i = 0
+    while i < len(bad):
+        if not bad[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(bad) and bad[j]:
+            j += 1
+        reason = "no person visible" if not seen[i:j].any() else "pose unreliable"
+        gaps.append({"start_s": float(t[i]), "end_s": float(t[j - 1]), "reason": reason})
+        i = j
+    share = float(form.usable.mean()) if len(form.usable) else 0.0
+    text = ""
+    if gaps:
+        first = gaps[0]
+        text = (
+            f"{first['start_s']:.1f}-{first['end_s']:.1f} s: {first['reason']}"
+            + (f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else "")
+            + f"; {100 * (1 - share):.0f}% of the attempt not scored"
+        )
+    return {"scored_share": share, "not_scored": gaps, "summary": text}
