@@ -410,7 +410,11 @@ def test_cli_compare_prints_a_hand_computable_score_and_cue(tmp_path: Path) -> N
         assert res.exit_code == 0, res.output
         found = re.search(r"score: (\d+)/100", res.output)
         assert found, res.output
-        cues = [ln.strip()[2:] for ln in res.output.splitlines() if ln.startswith("  - ")]
+        cues = [
+            ln.strip()[2:].rsplit(" (", 1)[0]
+            for ln in res.output.splitlines()
+            if ln.startswith("  - ")
+        ]
         exact = json.loads((tmp_path / out / "result.json").read_text())["score"]
         assert float(found.group(1)) == round(exact)  # the printed score is result.json's
         return float(found.group(1)), exact, cues

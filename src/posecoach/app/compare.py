@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,9 @@ from posecoach.app.outputs import OutputFolder
 from posecoach.atomic import atomic_path
 from posecoach.compare import CompareResult, compare
 from posecoach.compare.score import angle_curves
+from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
+from posecoach.video import VIDEO_SUFFIXES, is_media
 
 __all__ = ["compare_files", "write_result"]
 
@@ -52,7 +54,7 @@ _RENDER_STEPS = 4
 
 
 def compare_files(
-    reference: Source,
+    reference: Source | Sequence[Source],
     attempt: Source,
     *,
     outdir: str | os.PathLike[str] | None = None,
@@ -67,8 +69,12 @@ def compare_files(
 
     Parameters
     ----------
-    reference, attempt
-        Paths to a video, image, image folder or pose file, or :class:`PoseSequence`.
+    reference
+        What correct looks like: a video, image, image folder or pose file, a
+        :class:`PoseSequence`, or several correct executions (a list of those, or a
+        folder of videos or pose files: a library, see :mod:`posecoach.compare.form`).
+    attempt
+        A video, image, image folder or pose file, or :class:`PoseSequence`.
     outdir
         Folder for result.json (and, with ``render``, videos, plots and report.html);
         ``None`` writes nothing. A folder holding files posecoach did not write is
@@ -105,16 +111,63 @@ def compare_files(
         if progress is not None:
             progress(min(done, total), total)
 
-    ref_raw = load_input(reference, "reference")
+    sources = reference_sources(reference)
+    refs = [load_input(s, "reference") for s in sources]
     tick()
     att_raw = load_input(attempt, "attempt")
     tick()
-    result = compare(ref_raw, att_raw, method=method, reps=reps, band=band, progress=tick)
+    library = refs[0] if len(refs) == 1 else refs
+    result = compare(library, att_raw, method=method, reps=reps, band=band, progress=tick)
     if folder is None:
         return result
-    return write_result(
-        result, folder, render=render, reference=reference, attempt=attempt, tick=tick
-    )
+    # the execution drawn is the library's time base (its medoid)
+    drawn = sources[result.info.get("reference_index", 0)]
+    return write_result(result, folder, render=render, reference=drawn, attempt=attempt, tick=tick)
+
+
+def reference_sources(reference: Source | Sequence[Source]) -> list[Source]:
+    """The correct executions a reference stands for: itself, each of a list, or every
+    video and pose file in a folder that is not a folder of images (a library).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in ("b.pose.npz", "a.pose.json", "notes.txt"):
+    ...     _ = (d / name).write_text("x")
+    >>> [Path(p).name for p in reference_sources(d)]
+    ['a.pose.json', 'b.pose.npz']
+    """
+    if isinstance(reference, PoseSequence | str | os.PathLike):
+        path = None if isinstance(reference, PoseSequence) else Path(reference)
+        if path is None or not path.is_dir() or is_media(path):
+            return [reference]
+        found = sorted(
+            p
+            for p in path.iterdir()
+            if p.is_file() and not p.name.startswith(".") and _is_execution(p)
+        )
+        if not found:
+            raise InputError(
+                f"reference folder {path}: expected videos or pose files of correct "
+                "executions, got none"
+            )
+        return list(found)
+    items = list(reference)
+    if not items:
+        raise InputError("expected at least one reference, got none")
+    return items
+
+
+def _is_execution(path: Path) -> bool:
+    from posecoach.io import formats
+
+    name = path.name.lower()
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return True
+    return any(
+        name.endswith(suffix) for fmt in formats().values() for suffix in fmt.suffixes
+    ) and not name.endswith((".txt", ".md"))
 
 
 def write_result(

@@ -252,21 +252,27 @@ def _cues(
     fixed = base.copy()
     score = a.score
 
+    def limb_members(members: tuple[str, ...]) -> list[int]:
+        """The quantities a cue fixes: its own and the rest of their limbs (fixing a knee
+        puts its thigh and shin right too)."""
+        limbs = {_limb(m) for m in members}
+        return [i for i, n in enumerate(a.names) if n in members or _limb(n) in limbs]
+
     def gain_of(members: tuple[str, ...]) -> float:
         trial = fixed.copy()
-        for m in members:
-            trial[a.names.index(m)] = 0.0
+        trial[limb_members(members)] = 0.0
         return float(distance_to_form_score(worst_mean(trial, axis=0))) - score
 
     while groups and len(chosen) < max_cues:
         gains = {key: gain_of(members) for key, (_, members) in groups.items()}
-        key = max(groups, key=lambda k: (gains[k], groups[k][0].severity))
+        # equal gains (one limb): the quantity furthest outside its allowed spread speaks
+        own = {k: max(base[a.names.index(m)] for m in ms) for k, (_, ms) in groups.items()}
+        key = max(groups, key=lambda k: (round(gains[k], 1), own[k], groups[k][0].severity))
         if chosen and gains[key] <= 0.5:
             break
         cue, members = groups.pop(key)
         chosen.append(dataclasses.replace(cue, gain=round(max(gains[key], 0.0), 1)))
-        for m in members:
-            fixed[a.names.index(m)] = 0.0
+        fixed[limb_members(members)] = 0.0
         score += gains[key]
         limbs = {_limb(m) for m in members}
         for other in [k for k, (_, ms) in groups.items() if {_limb(m) for m in ms} & limbs]:

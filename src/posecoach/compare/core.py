@@ -539,6 +539,7 @@ def compare(
         ),
         "reference_full": ref,
         "form": _form_info(form, model),
+        "reference_index": model.base_index,
         "coverage": _coverage(form, att_raw),
         "position_score": position_score,
     }
