@@ -166,3 +166,18 @@ def test_cue_words() -> None:
         cue_sentence("left_upper_arm_tilt", 30.0) == "raise your left upper arm higher, about 30°"
     )
     assert mirror_index(["left_knee", "trunk_tilt", "right_knee"]).tolist() == [2, 1, 0]
+
+
+def test_report_says_how_it_scored_and_what_was_not_scored(tmp_path: Path) -> None:
+    from posecoach.render.report import report_body
+
+    att = stick_squat(90, knee_depth=0.5)
+    pos, conf, world = att.positions.copy(), att.confidence.copy(), att.world.copy()
+    pos[60:75], world[60:75], conf[60:75] = np.nan, np.nan, 0.0
+    att = att.replace(positions=pos, confidence=conf, world=world)
+    refs = [stick_squat(90, trunk_lean_deg=lean) for lean in (20.0, 30.0, 40.0)]
+    data = compare(refs, att).to_dict()
+    body = report_body(data, tmp_path)
+    assert "Measured against 3 correct executions" in body and "in 3D" in body
+    assert "17% of the attempt could not be scored" in body and "no person visible" in body
+    assert "% sure" in body and "bend both knees more" in body

@@ -332,3 +332,28 @@ def test_people_endpoints(client: TestClient) -> None:
     assert [p["name"] for p in client.get("/api/people").json()] == ["Al", "Bob"]
     page = client.get(f"/api/people/{bob['id']}").json()
     assert page["sessions"] == [] and page["history"] == {}
+
+
+def test_compare_uses_the_library_of_the_exercise(tmp_path: Path) -> None:
+    """Three active references of one exercise with skeletons: the job compares against
+    all of them (the chosen one first); fewer, or another exercise: just the chosen one."""
+    from types import SimpleNamespace
+
+    from posecoach.web.tasks import _library
+
+    refs = [
+        {"id": 1, "exercise": "Squat", "video_file": "videos/r1.mp4", "pose_file": "poses/1.npz"},
+        {"id": 2, "exercise": "squat ", "video_file": "videos/r2.mp4", "pose_file": "poses/2.npz"},
+        {"id": 3, "exercise": "squat", "video_file": "videos/r3.mp4", "pose_file": None},
+        {"id": 4, "exercise": "lunge", "video_file": "videos/r4.mp4", "pose_file": "poses/4.npz"},
+    ]
+    store = SimpleNamespace(list_references=lambda: refs)
+    ctx = SimpleNamespace(store=store, data_dir=tmp_path)
+    assert _library(ctx, refs[0]) == tmp_path / "videos/r1.mp4"  # only 2 with skeletons
+    refs[2]["pose_file"] = "poses/3.npz"
+    assert _library(ctx, refs[0]) == [
+        tmp_path / "videos/r1.mp4",
+        tmp_path / "poses/2.npz",
+        tmp_path / "poses/3.npz",
+    ]
+    assert _library(ctx, refs[3]) == tmp_path / "videos/r4.mp4"

@@ -211,6 +211,49 @@ def _header(result: Mapping[str, Any]) -> str:
     )
 
 
+def _form(result: Mapping[str, Any]) -> str:
+    """What the score was measured against, which side, and what was not scored."""
+    form = result.get("form")
+    coverage = result.get("coverage")
+    lines = []
+    if isinstance(form, Mapping) and form:
+        n = form.get("n_references")
+        against = (
+            f"{int(n)} correct executions (what varies between them is forgiven)"
+            if isinstance(n, int | float) and n > 1
+            else "one reference (allowing the camera noise measured on real video)"
+        )
+        lines.append(f"Measured against {against}, in {'3D' if form.get('in_3d') else '2D'}.")
+        if form.get("mirrored"):
+            lines.append(
+                "You used the other side than the reference: left and right in the cues are "
+                "your own."
+            )
+        worst = [q for q in form.get("quantities") or [] if (_num(q.get("excess")) or 0) > 0]
+        if worst:
+            q = worst[0]
+            lines.append(
+                f"Furthest from correct: {_esc(str(q.get('name', '')).replace('_', ' '))} "
+                f"(differs {float(q.get('mean_abs_diff_deg') or 0):.0f}° on average, "
+                f"{float(q.get('allowed_deg') or 0):.0f}° allowed)."
+            )
+    if isinstance(coverage, Mapping) and coverage.get("not_scored"):
+        rows = "".join(
+            f"<li>{format_time(g.get('start_s', 0))}–"
+            f"{format_time(g.get('end_s', 0))}: {_esc(str(g.get('reason', '')))}"
+            "</li>"
+            for g in coverage["not_scored"]
+            if isinstance(g, Mapping)
+        )
+        share = _num(coverage.get("scored_share"))
+        missing = f"{100 * (1 - share):.0f}% of the attempt" if share is not None else "Parts"
+        lines.append(f"{missing} could not be scored (grey in the plots):<ul>{rows}</ul>")
+    if not lines:
+        return ""
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    return f'<section id="pc-form"><h2>How this was scored</h2>{body}</section>'
+
+
 def _cues(cues: Sequence[Mapping[str, Any]], has_overlay: bool) -> str:
     if not cues:
         return '<div id="pc-cues"><h2>Cues</h2><p>No corrections: well done.</p></div>'
@@ -241,7 +284,16 @@ def _cues(cues: Sequence[Mapping[str, Any]], has_overlay: bool) -> str:
             if (joint)
             else ""
         )
-        items.append(f"<li>{stamp}{sev_html}{_esc(cue.get('text', ''))}{joint_html}</li>")
+        conf = _num(cue.get("confidence"))
+        conf_html = (
+            f' <span class="pc-sub" title="how sure this is more than camera noise">'
+            f"{100 * conf:.0f}% sure</span>"
+            if conf is not None
+            else ""
+        )
+        items.append(
+            f"<li>{stamp}{sev_html}{_esc(cue.get('text', ''))}{joint_html}{conf_html}</li>"
+        )
     hint = " Click a time to play the overlay from there." if has_overlay else ""
     return (
         f'<div id="pc-cues"><h2>Cues</h2><p class="pc-sub">Most important first.{hint}</p>'
@@ -430,6 +482,7 @@ def report_body(
     show_reps = len(reps) > 1 or result.get("mode") == "repetitions"
     parts = [
         _header(result),
+        _form(result),
         f'<section class="pc-top"><div class="pc-videos">{overlay_html}{cues_html}</div></section>',
         _reps(reps, overlay is not None) if show_reps else "",
         sbs_html,

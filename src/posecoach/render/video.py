@@ -295,7 +295,7 @@ def draw_overlay(
             st["plain_dots"].draw_into(out, pts, skeleton, attempt_confidence)
     lines: list[str | tuple[str, Color]] = []
     if score is not None:
-        text = f"Score {score:.0f}" if np.isfinite(score) else "Score –"
+        text = f"Score {score:.0f}" if np.isfinite(score) else "person not visible"
         lines.append((text, score_color(score)))
     lines.extend(cues)
     if lines:

@@ -96,7 +96,7 @@ def make_handlers(
             raise
         try:
             result = fn(
-                safe_path(ctx.data_dir, ref["video_file"]),
+                _library(ctx, ref),
                 safe_path(ctx.data_dir, att["video_file"]),
                 outdir=tmp,
                 progress=ctx.progress,
@@ -179,6 +179,31 @@ def _remove_temporary(tmp: Path) -> None:
     if is_temporary(tmp.name):
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)  # our own temporary folder (posecoach's pattern, made here)
+
+
+#: A library needs this many correct executions before their spread is trusted.
+LIBRARY_MIN = 3
+
+
+def _library(ctx: JobContext, ref: dict[str, Any]) -> Any:
+    """The reference as the user chose it, or, when the library holds at least
+    :data:`LIBRARY_MIN` active references of its exercise with extracted skeletons, all
+    of them (the chosen one first): the score then forgives what varies between
+    correct executions."""
+    chosen = safe_path(ctx.data_dir, ref["video_file"])
+    exercise = (ref.get("exercise") or "").strip().lower()
+    if not exercise:
+        return chosen
+    others = [
+        r
+        for r in ctx.store.list_references()
+        if r["id"] != ref["id"]
+        and (r.get("exercise") or "").strip().lower() == exercise
+        and r.get("pose_file")
+    ]
+    if len(others) + 1 < LIBRARY_MIN:
+        return chosen
+    return [chosen, *(safe_path(ctx.data_dir, r["pose_file"]) for r in others)]
 
 
 def _jsonable(value: Any) -> Any:
