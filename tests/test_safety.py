@@ -1381,3 +1381,19 @@ def test_output_folder_api_keeps_everything_not_its_own(tmp_path: Path) -> None:
         raise RuntimeError("the run failed")
     assert (out / "c.txt").read_text() == "3"
     assert temporaries(out) == []
+
+
+@pytest.mark.parametrize("keep", [0.6, 0.1])
+def test_truncated_upload_is_refused_as_truncated(tmp_path: Path, keep: float) -> None:
+    """The web upload check says 'incomplete or truncated', never 'does not decode'."""
+    from posecoach.web.uploads import NotAVideoError, probe_video_file
+
+    whole = tmp_path / "whole.mp4"
+    data = _mp4(whole)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    assert probe_video_file(whole, "whole.mp4").n_frames == 30
+    with pytest.raises(NotAVideoError, match="incomplete or truncated") as err:
+        probe_video_file(cut, "squat.mp4")
+    assert str(err.value).startswith("squat.mp4: the video is incomplete or truncated")
+    assert "does not decode" not in str(err.value)

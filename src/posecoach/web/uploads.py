@@ -156,6 +156,14 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
     """
     import av
 
+    from posecoach.video import truncation_of
+
+    cut = truncation_of(path)
+    if cut is not None:
+        raise NotAVideoError(
+            f"{label}: the video is incomplete or truncated ({cut}); copy it again from the "
+            "recording and upload the whole file"
+        )
     try:
         with av.open(str(path)) as container:
             streams = container.streams.video
