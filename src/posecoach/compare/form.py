@@ -293,6 +293,17 @@ MIN_SPREAD_DEG = 5.0
 VIEW_FULL = 0.3
 
 
+#: Share of the camera noise kept for 3D that no monocular estimator produced.
+MEASURED_3D_NOISE = 0.25
+
+
+def _estimated(seq: PoseSequence) -> bool:
+    """Whether posecoach estimated this pose from a video or image (one camera)."""
+    return any(p.get("op") == "extract" for p in seq.provenance) or (
+        seq.world is not None and seq.metadata.get("world_source") == "mediapipe"
+    )
+
+
 def view_descriptor(seq: PoseSequence) -> np.ndarray:
     """How the camera sees the body: ``(3,)`` medians over frames, in torso lengths, of the
     image-x offset left shoulder - right shoulder, left hip - right hip, and nose - mid
@@ -413,6 +424,9 @@ class FormModel:
     view: np.ndarray = field(default_factory=lambda: np.full(3, np.nan))
     #: ``(F,)`` the references' own frame-to-frame noise (median over them).
     jitter: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Some reference's pose was estimated from a video by posecoach (not measured by a
+    #: motion-capture system, a depth camera or several calibrated cameras).
+    estimated: bool = True
 
     @property
     def n_phases(self) -> int:
@@ -524,6 +538,7 @@ class FormModel:
             base,
             view_descriptor(base_seq),
             np.median(np.stack([jitter(v, w) for v, w in zip(vals, wts, strict=True)]), axis=0),
+            any(_estimated(r) for r in refs),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -691,6 +706,13 @@ def assess_form(
         else float("inf")
     )
     view_weight = min(1.0, view_gap / VIEW_FULL)
+    if model.in_3d and not model.estimated and not (
+        isinstance(attempt, PoseSequence) and _estimated(attempt)
+    ):
+        # 3D measured on both sides (motion capture, depth camera, triangulation): a
+        # change of camera does not move the values; the monocular estimator's camera
+        # noise applies only in part.
+        view_weight *= MEASURED_3D_NOISE
     att_jitter = np.zeros(len(model.names))
     att_jitter[mi] = jitter(feats.values[:, ai], feats.weights[:, ai])
     allowed = model.allowed(view_weight, att_jitter)[:, mi]
