@@ -23,6 +23,9 @@ Sections (each prints a table, or the reason it was skipped):
 5. CMU motion capture: another take / another person seen through random cameras, half
    with a planted error of 10-30°: AUC, and whether NEW names the planted joint.
 
+6. The camera noise per quantity (Pose2Sim 4-view spread), against the values shipped in
+   ``compare/data/form_noise.json``.
+
 A summary table (rows = checks; OLD, NEW, target) ends the output.
 """
 
@@ -713,6 +716,49 @@ def section_mocap(quick: bool) -> None:
         SUMMARY.append(Check(f"Mocap planted {dim}: joint named", "-", fmt(share, 2), ">= 0.8"))
 
 
+def section_noise(quick: bool) -> None:
+    """The camera noise shipped in compare/data/form_noise.json, measured again: per
+    quantity, the standard deviation of MediaPipe's value across the four synchronised
+    Pose2Sim views at the same instant (median over frames), left and right pooled,
+    median over the single- and multi-person takes; printed beside the shipped values."""
+    import json
+    from importlib import resources
+
+    print("\n== 6. Camera noise of each quantity (Pose2Sim, 4 views at the same instant) ==")
+    try:
+        from posecoach.compare.form import form_features
+        from posecoach.extract import extract
+        from posecoach.sample_data import fetch
+
+        paths = fetch()
+    except Exception as exc:
+        print(f"skipped: Pose2Sim videos or MediaPipe unavailable ({type(exc).__name__}: {exc})")
+        return
+    shipped = json.loads(
+        resources.files("posecoach.compare").joinpath("data/form_noise.json").read_text()
+    )
+    for dim in ("2d", "3d"):
+        per_take: dict[str, list[float]] = {}
+        for take in ("single", "multi"):
+            seqs = [extract(paths[f"{take}/cam0{k}"]) for k in range(1, 5)]
+            feats = [form_features(q, use_world=dim == "3d") for q in seqs]
+            n = min(f.n_frames for f in feats)
+            v = np.stack([np.where(f.weights[:n] > 0.3, f.values[:n], np.nan) for f in feats])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                med = np.nanmedian(np.nanstd(v, axis=0, ddof=1), axis=0)
+            for name, m in zip(feats[0].names, med, strict=True):
+                pooled = name.removeprefix("left_").removeprefix("right_")
+                per_take.setdefault(pooled, []).append(float(m))
+        print(f"{dim}: {'quantity':<16}{'measured':>10}{'shipped':>10}")
+        for name, values in per_take.items():
+            key = name if name == "trunk_tilt" else f"left_{name}"
+            print(
+                f"    {name:<16}{np.median(values):>10.1f}"
+                f"{shipped[dim].get(key, float('nan')):>10.1f}"
+            )
+
+
 # ----------------------------------------------------------------------------- main
 SECTIONS: dict[int, Callable[[bool], None]] = {
     1: section_pose2sim,
@@ -720,6 +766,7 @@ SECTIONS: dict[int, Callable[[bool], None]] = {
     3: section_exercises,
     4: section_uiprmd,
     5: section_mocap,
+    6: section_noise,
 }
 
 
