@@ -74,3 +74,18 @@ def test_form_label_per_rep(state_model):
     seq, _ = exercise_sequence(2, rng=np.random.default_rng(9))
     res = count_reps_with_model(seq, state_model, form_model=state_model)
     assert [r.form for r in res.reps] == ["down", "down"]  # the state model as a stand-in
+
+
+def test_streaming_counter_is_causal_and_matches_the_batch_counter() -> None:
+    from posecoach.compare.reps import StreamingRepCounter, hysteresis_reps
+
+    rng = np.random.default_rng(3)
+    t = np.arange(600) / 30
+    signal = 0.5 + 0.5 * np.sin(2 * np.pi * t / 2.5) + rng.normal(0, 0.08, t.size)  # 8 cycles
+    signal[200:260] = 0.0  # a pause at rest replaces the top of the third cycle
+    counter = StreamingRepCounter(enter=0.8, leave=0.2)
+    events = [(i, counter.update(v)) for i, v in enumerate(signal)]
+    done = [(i, r) for i, r in events if r is not None]
+    assert [r for _, r in done] == hysteresis_reps(np.clip(signal, 0, 1), enter=0.8, leave=0.2)
+    assert all(i == r[1] for i, r in done)  # reported at the frame the rep ends, not later
+    assert counter.count == len(done) == 7

@@ -70,7 +70,7 @@ def test_phase_ghost_cue_and_reps_on_planted_poses() -> None:
     assert out["reps"] == 2
     # a planted 60° bend of the left elbow is named, with its size
     out = coach.step(to_pixels(stick(0.0, elbow_deg=120.0)))
-    assert out["cue"] == "straighten your left elbow more (~60°)"
+    assert out["cue"] == "straighten your left elbow more, about 60°"  # compare's words
     assert out["angle_diff"] == pytest.approx(-60.0, abs=0.5)
 
 
@@ -82,7 +82,7 @@ def test_nobody_and_no_reference() -> None:
 
 def test_rep_counter_hysteresis_ignores_jitter() -> None:
     c = RepCounter(high=0.6, low=0.3)
-    assert [c.update(x) for x in [0.5, 0.59, 0.4, 0.61, 0.35, 0.62, 0.29, float("nan")]] == [
+    assert [c.update_count(x) for x in [0.5, 0.59, 0.4, 0.61, 0.35, 0.62, 0.29, float("nan")]] == [
         0, 0, 0, 0, 0, 0, 1, 1
     ]  # fmt: skip
 

@@ -111,6 +111,8 @@ class VideoInfo:
     duration: float
     rotation: int
     codec: str
+    #: FFmpeg's name of the container format (``"mov,mp4,m4a,3gp,3g2,mj2"``, ...).
+    container: str = ""
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,9 @@ def probe_video(path: str | Path) -> VideoInfo:
             duration = container.duration / 1_000_000
         else:
             duration = n / fps
-        return VideoInfo(w, h, fps, n, duration, rotation, stream.codec_context.name)
+        return VideoInfo(
+            w, h, fps, n, duration, rotation, stream.codec_context.name, container.format.name
+        )
 
 
 # ------------------------------------------------------------------------ reading

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Rep",
     "RepCount",
+    "StreamingRepCounter",
     "hysteresis_reps",
     "count_reps_with_model",
     "count_reps_with_reference",
@@ -93,10 +94,58 @@ class RepCount:
         }
 
 
+@dataclass
+class StreamingRepCounter:
+    """Causal repetition counter with hysteresis, one value at a time (the live page
+    and :func:`hysteresis_reps` use the same one).
+
+    A repetition is an excursion that starts when the value reaches ``leave``, reaches
+    ``enter`` and ends when the value falls below ``leave`` again; it is reported at that
+    frame (no look-ahead), if it lasted at least ``min_frames``.
+
+    Example
+    -------
+    >>> c = StreamingRepCounter(enter=0.6, leave=0.3)
+    >>> [c.update(x) for x in [0.0, 0.7, 0.5, 0.2, 0.8, 0.1]]
+    [None, None, None, (1, 3), None, (4, 5)]
+    >>> c.count
+    2
+    """
+
+    enter: float
+    leave: float
+    min_frames: int = 1
+    count: int = 0
+    _t: int = -1
+    _inside: bool = False
+    _rise: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.leave <= self.enter:
+            raise InputError(f"expected leave <= enter, got enter={self.enter}, leave={self.leave}")
+
+    def update(self, value: float) -> tuple[int, int] | None:
+        """Feed the next value (NaN counts as below ``leave``); return ``(start, end)`` of
+        a repetition that ended at this frame (end exclusive), else None."""
+        self._t += 1
+        v = float(value) if np.isfinite(value) else -np.inf
+        done = None
+        if v < self.leave:
+            if self._inside and self._t - self._rise >= self.min_frames:
+                done = (self._rise, self._t)
+                self.count += 1
+            self._inside = False
+            self._rise = self._t + 1
+        elif v >= self.enter:
+            self._inside = True
+        return done
+
+
 def hysteresis_reps(
     probability: np.ndarray, *, enter: float = 0.6, leave: float = 0.4, min_frames: int = 1
 ) -> list[tuple[int, int]]:
-    """Repetitions ``(start, end)`` (end exclusive) of a state probability with hysteresis.
+    """Repetitions ``(start, end)`` (end exclusive) of a state probability with hysteresis
+    (:class:`StreamingRepCounter` over the whole signal).
 
     Parameters
     ----------
@@ -115,19 +164,9 @@ def hysteresis_reps(
     """
     if not 0.0 <= leave <= enter <= 1.0:
         raise InputError(f"expected 0 <= leave <= enter <= 1, got enter={enter}, leave={leave}")
+    counter = StreamingRepCounter(enter, leave, min_frames)
     p = np.nan_to_num(np.asarray(probability, dtype=np.float64), nan=0.0)
-    reps: list[tuple[int, int]] = []
-    inside = False
-    rise = 0  # first frame of the current excursion at or above `leave`
-    for t, v in enumerate(p):
-        if v < leave:
-            if inside and t - rise >= min_frames:
-                reps.append((rise, t))
-            inside = False
-            rise = t + 1
-        elif v >= enter:
-            inside = True
-    return reps
+    return [r for r in map(counter.update, p) if r is not None]
 
 
 def active_state(classes: list[str], state: str | None = None) -> str:

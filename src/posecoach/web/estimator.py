@@ -45,26 +45,24 @@ class LiveEstimator:
 
 def person_in_video(path: Path, n_frames: int, samples: int = 4, max_side: int = 640) -> bool:
     """Whether a person is detected in any of ``samples`` evenly spaced frames of a video."""
-    import av
+    import cv2
+
+    from posecoach.video import read_video
 
     total = max(n_frames, 1)
     wanted = {round(float(i)) for i in np.linspace(0, total - 1, num=min(samples, total))}
     estimator = LiveEstimator(static=True)
     try:
-        with av.open(str(path)) as container:
-            for i, frame in enumerate(container.decode(video=0)):
-                if i > max(wanted):
-                    break
-                if i not in wanted:
-                    continue
-                scale = max_side / max(frame.width, frame.height)
-                if scale < 1:
-                    frame = frame.reformat(
-                        width=int(frame.width * scale) // 2 * 2,
-                        height=int(frame.height * scale) // 2 * 2,
-                    )
-                if estimator.process(frame.to_ndarray(format="rgb24"), 0.0) is not None:
-                    return True
+        for frame in read_video(path, max_frames=max(wanted) + 1, strict=False):
+            if frame.index not in wanted:
+                continue
+            image = frame.image
+            scale = max_side / max(image.shape[:2])
+            if scale < 1:
+                size = (int(image.shape[1] * scale) // 2 * 2, int(image.shape[0] * scale) // 2 * 2)
+                image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            if estimator.process(np.ascontiguousarray(image), 0.0) is not None:
+                return True
     finally:
         estimator.close()
     return False

@@ -20,18 +20,20 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.compare.score import ANGLES as SCORE_ANGLES
-from posecoach.geometry import joint_angle
+from posecoach.compare.coaching import cue_sentence
+from posecoach.compare.form import JOINT_ANGLES
+from posecoach.compare.reps import StreamingRepCounter
+from posecoach.geometry import joint_angle, normalize_by_torso
 from posecoach.pose import PoseSequence
-from posecoach.skeletons import LIMB_JOINTS, get
+from posecoach.skeletons import LIMB_JOINTS, TORSO_JOINTS, get
 
 __all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
 
 SKELETON = get("blazepose_33")
 _LIMB_IDX = SKELETON.indices(LIMB_JOINTS)
-_TORSO_IDX = SKELETON.indices(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-#: The scored joint angles, keyed by a readable name ("left elbow").
-ANGLES = {name.replace("_", " "): abc for name, abc in SCORE_ANGLES.items()}
+_TORSO_IDX = SKELETON.indices(TORSO_JOINTS)
+#: The joint angles the form score uses, keyed by a readable name ("left elbow").
+ANGLES = {name.replace("_", " "): abc for name, abc in JOINT_ANGLES.items()}
 
 
 def normalise_pose(points: np.ndarray) -> np.ndarray:
@@ -43,11 +45,8 @@ def normalise_pose(points: np.ndarray) -> np.ndarray:
     >>> normalise_pose(p).shape
     (12, 2)
     """
-    torso = points[..., _TORSO_IDX, :]
-    hips = torso[..., 2:, :].mean(axis=-2)
-    shoulders = torso[..., :2, :].mean(axis=-2)
-    length = np.linalg.norm(shoulders - hips, axis=-1)[..., None, None]
-    return (points[..., _LIMB_IDX, :] - hips[..., None, :]) / np.where(length > 0, length, np.nan)
+    rel, _ = normalize_by_torso(np.asarray(points, dtype=np.float64), SKELETON)
+    return rel[..., _LIMB_IDX, :]
 
 
 def points_json(points: np.ndarray, confidence: np.ndarray) -> list[list[float] | None]:
@@ -73,31 +72,23 @@ def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=-1)
 
 
-@dataclass
-class RepCounter:
-    """Hysteresis counter on a distance-from-rest signal.
+class RepCounter(StreamingRepCounter):
+    """The Compare stage's causal counter (:class:`~posecoach.compare.reps.StreamingRepCounter`)
+    on a distance-from-rest signal: away above ``high``, back below ``low``.
 
     Example
     -------
     >>> c = RepCounter(high=0.6, low=0.3)
-    >>> [c.update(x) for x in [0.0, 0.7, 0.5, 0.2, 0.8, 0.1]]
+    >>> [c.update_count(x) for x in [0.0, 0.7, 0.5, 0.2, 0.8, 0.1]]
     [0, 0, 0, 1, 1, 2]
     """
 
-    high: float
-    low: float
-    count: int = 0
-    away: bool = False
+    def __init__(self, high: float, low: float) -> None:
+        super().__init__(enter=high, leave=low)
 
-    def update(self, value: float) -> int:
+    def update_count(self, value: float) -> int:
         """Feed one value; return the repetitions completed so far."""
-        if not np.isfinite(value):
-            return self.count
-        if not self.away and value > self.high:
-            self.away = True
-        elif self.away and value < self.low:
-            self.away = False
-            self.count += 1
+        self.update(value)
         return self.count
 
 
@@ -141,7 +132,7 @@ class LiveCoach:
         idx = int(np.nanargmin(dist))
         out["phase"] = idx / max(len(self._ref_norm) - 1, 1)
         out["ghost"] = _ghost(self._ref_pts[idx], points)
-        out["reps"] = self._reps.update(float(_distance(live, self._rest)))
+        out["reps"] = self._reps.update_count(float(_distance(live, self._rest)))
         out["cue"], out["angle_diff"] = _cue(points, self._ref_pts[idx], self.cue_threshold_deg)
         return out
 
@@ -176,5 +167,5 @@ def _cue(live: np.ndarray, ref: np.ndarray, threshold: float) -> tuple[str, floa
             best, worst = label, diff
     if not best or abs(worst) < threshold:
         return ("good" if best else ""), (round(worst, 1) if best else None)
-    verb = "bend" if worst > 0 else "straighten"
-    return f"{verb} your {best} more (~{abs(worst):.0f}°)", round(worst, 1)
+    # the same words as compare's cues (a larger angle than the reference's: bend more)
+    return cue_sentence(best.replace(" ", "_"), worst), round(worst, 1)

@@ -140,7 +140,8 @@ def discard_upload(path: Path) -> None:
 
 
 def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
-    """Decode ``path`` with PyAV (not trusting any extension) and describe the video.
+    """Decode ``path`` (:func:`posecoach.video.probe_video`, not trusting any extension)
+    and describe the video.
 
     Raises :class:`InputError` unless a video stream decodes to at least one frame.
 
@@ -154,9 +155,7 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
     ...
     posecoach.web.uploads.NotAVideoError: x.mp4: expected a video file, got data that ...
     """
-    import av
-
-    from posecoach.video import truncation_of
+    from posecoach.video import VideoError, probe_video, truncation_of
 
     cut = truncation_of(path)
     if cut is not None:
@@ -165,47 +164,30 @@ def probe_video_file(path: Path, label: str = "upload") -> VideoMeta:
             "recording and upload the whole file"
         )
     try:
-        with av.open(str(path)) as container:
-            streams = container.streams.video
-            fmt = container.format.name
-            if not streams:
-                raise NotAVideoError(f"{label}: expected a video file, got no video stream")
-            if fmt == "image2" or fmt.endswith("_pipe"):
-                raise NotAVideoError(f"{label}: expected a video file, got a still image ({fmt})")
-            stream = streams[0]
-            first = None
-            for frame in container.decode(stream):
-                first = frame
-                break
-            if first is None:
-                raise NotAVideoError(f"{label}: expected a video file, got a video with no frames")
-            fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
-            n_frames = int(stream.frames or 0)
-            duration = 0.0
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration:
-                duration = container.duration / 1_000_000
-            if n_frames == 0 and duration:
-                n_frames = round(duration * fps)
-            if duration == 0.0 and n_frames:
-                duration = n_frames / fps
-            return VideoMeta(
-                width=int(first.width),
-                height=int(first.height),
-                fps=fps,
-                n_frames=n_frames,
-                duration=duration,
-                codec=stream.codec_context.name,
-                ext=_CONTAINER_EXT.get(fmt, "video"),
-            )
-    except InputError:
-        raise
-    except Exception as exc:  # av.FFmpegError and friends: not a decodable video
-        reason = getattr(exc, "strerror", None) or str(exc)
+        info = probe_video(path)
+    except VideoError as exc:
+        # the reader names the temporary file; the person knows the upload by its label
+        reason = str(exc).replace(f"{path}: ", "").replace(str(path), label)
         raise NotAVideoError(
             f"{label}: expected a video file, got data that does not decode as video ({reason})"
         ) from exc
+    fmt = info.container
+    if fmt == "image2" or fmt.endswith("_pipe"):
+        raise NotAVideoError(f"{label}: expected a video file, got a still image ({fmt})")
+    n_frames, duration, fps = info.n_frames, info.duration, info.fps
+    if n_frames == 0 and duration:
+        n_frames = round(duration * fps)
+    if duration == 0.0 and n_frames:
+        duration = n_frames / fps
+    return VideoMeta(
+        width=info.width,
+        height=info.height,
+        fps=fps,
+        n_frames=n_frames,
+        duration=duration,
+        codec=info.codec,
+        ext=_CONTAINER_EXT.get(fmt, "video"),
+    )
 
 
 def store_file(data_dir: Path, tmp: Path, kind: str, ext: str) -> str:
