@@ -706,8 +706,10 @@ def assess_form(
         else float("inf")
     )
     view_weight = min(1.0, view_gap / VIEW_FULL)
-    if model.in_3d and not model.estimated and not (
-        isinstance(attempt, PoseSequence) and _estimated(attempt)
+    if (
+        model.in_3d
+        and not model.estimated
+        and not (isinstance(attempt, PoseSequence) and _estimated(attempt))
     ):
         # 3D measured on both sides (motion capture, depth camera, triangulation): a
         # change of camera does not move the values; the monocular estimator's camera
