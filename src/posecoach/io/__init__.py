@@ -37,6 +37,7 @@ BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
     "keraal",
     "mpii",
     "bvh",
+    "uiprmd",
 )
 
 _loaded = False
