@@ -183,7 +183,8 @@ def test_bad_video_one_error_no_output(
 
 
 def test_unknown_backend_and_subject() -> None:
-    with pytest.raises(InputError, match=r"one of \['mediapipe'\], got 'openpose'"):
+    expected = r"unknown pose backend 'openpose'; expected one of \['mediapipe'\]"
+    with pytest.raises(InputError, match=expected):
         get_backend("openpose")
     with pytest.raises(InputError, match="expected subject"):
         parse_subject("1,2,3")

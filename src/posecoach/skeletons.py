@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from posecoach.errors import PoseCoachError
+from posecoach.registry import Registry
 
 if TYPE_CHECKING:
     from posecoach.pose import PoseSequence
@@ -567,7 +568,7 @@ JOINT_ALIASES: dict[str, tuple[str, ...]] = {
     "right_foot_index": ("right_big_toe",),
 }
 
-_REGISTRY: dict[str, Skeleton] = {}
+_REGISTRY: Registry[Skeleton] = Registry("skeleton", SkeletonError)
 
 
 def register(skeleton: Skeleton, *, replace: bool = False) -> Skeleton:
@@ -579,10 +580,7 @@ def register(skeleton: Skeleton, *, replace: bool = False) -> Skeleton:
     >>> get("doc_example").names
     ('a', 'b')
     """
-    if skeleton.name in _REGISTRY and not replace and _REGISTRY[skeleton.name] != skeleton:
-        raise SkeletonError(f"a different skeleton named {skeleton.name!r} is registered")
-    _REGISTRY[skeleton.name] = skeleton
-    return skeleton
+    return _REGISTRY.register(skeleton.name, skeleton, replace=replace)
 
 
 for _sk in (
@@ -599,7 +597,7 @@ for _sk in (
 
 def available() -> list[str]:
     """Names of all registered skeletons, sorted."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get(name: str | Skeleton) -> Skeleton:
@@ -617,10 +615,7 @@ def get(name: str | Skeleton) -> Skeleton:
     """
     if isinstance(name, Skeleton):
         return name
-    key = str(name).strip().lower()
-    if key not in _REGISTRY:
-        raise SkeletonError(f"unknown skeleton {name!r}; expected one of {available()}")
-    return _REGISTRY[key]
+    return _REGISTRY.get(name)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import numpy as np
 from posecoach.errors import InputError
 from posecoach.geometry import hip_center, torso_length
 from posecoach.pose import PoseSequence
+from posecoach.registry import Registry
 from posecoach.skeletons import JOINT_ALIASES
 
 __all__ = [
@@ -232,18 +233,18 @@ class Aligner(Protocol):
     ) -> tuple[np.ndarray, Transform, np.ndarray]: ...
 
 
-_REGISTRY: dict[str, Callable[[], Any]] = {}
+_REGISTRY: Registry[Callable[[], Any]] = Registry("aligner", AlignmentError)
 
 
 def register_aligner(name: str, factory: Callable[[], Any]) -> None:
     """Register an aligner factory under ``name`` (replacing any previous one)."""
-    _REGISTRY[name] = factory
+    _REGISTRY.register(name, factory)
 
 
 def available_aligners() -> list[str]:
     """Names of the registered aligners, sorted."""
     _load_builtin()
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_aligner(name: str) -> Aligner:
@@ -258,16 +259,13 @@ def get_aligner(name: str) -> Aligner:
     -------
     >>> get_aligner("similarity").min_joints
     3
-    >>> get_aligner("nope")  # doctest: +ELLIPSIS
+    >>> get_aligner("simlarity")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    posecoach.align.base.AlignmentError: unknown aligner 'nope'; expected one of ['affine', ...]
+    posecoach.align.base.AlignmentError: unknown aligner 'simlarity'; ... 'similarity'?)
     """
     _load_builtin()
-    key = str(name).strip().lower()
-    if key not in _REGISTRY:
-        raise AlignmentError(f"unknown aligner {name!r}; expected one of {sorted(_REGISTRY)}")
-    return _REGISTRY[key]()
+    return _REGISTRY.get(name)()
 
 
 def aligner_dims(name: str) -> tuple[int, ...]:

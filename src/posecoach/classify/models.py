@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from posecoach.errors import InputError
+from posecoach.registry import Registry
 
 __all__ = [
     "Model",
@@ -649,10 +650,9 @@ class SeqCnnModel(_TorchModel):
         return self._probabilities((self._stack(x) - self.mean) / self.scale)
 
 
-MODELS: dict[str, type[Model]] = {
-    m.name: m
-    for m in (KnnModel, LinearModel, GradientBoostingModel, MlpModel, DtwModel, SeqCnnModel)
-}
+MODELS: Registry[type[Model]] = Registry("model")
+for _model in (KnnModel, LinearModel, GradientBoostingModel, MlpModel, DtwModel, SeqCnnModel):
+    MODELS.register(_model.name, _model)
 
 
 def model_names(level: str | None = None) -> list[str]:
@@ -663,7 +663,7 @@ def model_names(level: str | None = None) -> list[str]:
     >>> model_names("sequence")
     ['dtw', 'seqcnn']
     """
-    return sorted(n for n, m in MODELS.items() if level is None or m.level == level)
+    return sorted(n for n, m in MODELS.items().items() if level is None or m.level == level)
 
 
 def get_model(name: str, **params: Any) -> Model:
@@ -678,9 +678,7 @@ def get_model(name: str, **params: Any) -> Model:
     ...
     posecoach.errors.InputError: unknown model 'svm'; expected one of ['dtw', 'gbdt', ...]
     """
-    cls = MODELS.get(str(name).lower())
-    if cls is None:
-        raise InputError(f"unknown model {name!r}; expected one of {model_names()}")
+    cls = MODELS.get(name)
     try:
         return cls(**params)
     except TypeError as exc:

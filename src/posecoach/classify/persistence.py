@@ -155,7 +155,7 @@ def load_classifier(path: str | Path) -> Classifier:
             "posecoach wrote it; retrain or restore the original"
         )
     try:
-        model_cls = MODELS[header["model"]["name"]]
+        model_cls = MODELS.get(header["model"]["name"])
         arrays = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
         model = model_cls.from_state(arrays, dict(header["model"]["config"]))
         return Classifier(

@@ -14,7 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from posecoach.errors import InputError, PoseCoachError
+from posecoach.errors import PoseCoachError
+from posecoach.registry import Registry
 
 __all__ = [
     "Box",
@@ -117,7 +118,7 @@ class PoseBackend(Protocol):
         ...
 
 
-_BACKENDS: dict[str, Callable[[], PoseBackend]] = {}
+_BACKENDS: Registry[Callable[[], PoseBackend]] = Registry("pose backend")
 
 
 def register_backend(name: str, factory: Callable[[], PoseBackend]) -> None:
@@ -128,7 +129,7 @@ def register_backend(name: str, factory: Callable[[], PoseBackend]) -> None:
     >>> "mediapipe" in backend_names()
     True
     """
-    _BACKENDS[name] = factory
+    _BACKENDS.register(name, factory)
 
 
 def backend_names() -> list[str]:
@@ -139,7 +140,7 @@ def backend_names() -> list[str]:
     >>> backend_names()[0]
     'mediapipe'
     """
-    return sorted(_BACKENDS)
+    return _BACKENDS.names()
 
 
 def get_backend(name: str | PoseBackend) -> PoseBackend:
@@ -157,14 +158,11 @@ def get_backend(name: str | PoseBackend) -> PoseBackend:
     >>> get_backend("nope")
     Traceback (most recent call last):
     ...
-    posecoach.errors.InputError: expected a pose backend, one of ['mediapipe'], got 'nope'
+    posecoach.errors.InputError: unknown pose backend 'nope'; expected one of ['mediapipe']
     """
     if not isinstance(name, str):
         return name
-    factory = _BACKENDS.get(name)
-    if factory is None:
-        raise InputError(f"expected a pose backend, one of {backend_names()}, got {name!r}")
-    return factory()
+    return _BACKENDS.get(name)()
 
 
 def backend_status() -> dict[str, tuple[bool, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.errors import InputError
+from posecoach.registry import Registry
 
 __all__ = ["Format", "FormatError", "register_format", "get_format", "formats", "detect"]
 
@@ -50,13 +51,12 @@ class Format:
     suffixes: tuple[str, ...] = ()
 
 
-_FORMATS: dict[str, Format] = {}
+_FORMATS: Registry[Format] = Registry("format", FormatError)
 
 
 def register_format(fmt: Format) -> Format:
     """Add (or replace) a format in the registry."""
-    _FORMATS[fmt.name] = fmt
-    return fmt
+    return _FORMATS.register(fmt.name, fmt)
 
 
 def formats() -> dict[str, Format]:
@@ -64,15 +64,13 @@ def formats() -> dict[str, Format]:
     from posecoach.io import _load_builtin_formats
 
     _load_builtin_formats()
-    return dict(_FORMATS)
+    return _FORMATS.items()
 
 
 def get_format(name: str) -> Format:
     """Look up a format by name; unknown names raise listing the valid ones."""
-    known = formats()
-    if name not in known:
-        raise FormatError(f"unknown format {name!r}; expected one of {sorted(known)}")
-    return known[name]
+    formats()
+    return _FORMATS.get(name)
 
 
 def detect(path: Path) -> Format:
