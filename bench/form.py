@@ -456,7 +456,7 @@ def section_uiprmd(quick: bool) -> None:
         for e in entries:
             m = _movement(_field(e, "movement", 1))
             subj = str(_field(e, "subject", 2))
-            epi = int(_field(e, "episode", 3))
+            epi = int(str(_field(e, "episode", 3)).lstrip("e"))
             ok = bool(_field(e, "correct", 4))
             index.setdefault(m, []).append((_field(e, "path", 0), subj, ok, epi))
         first = read(next(iter(index.values()))[0][0])

@@ -19,6 +19,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -1397,3 +1398,27 @@ def test_truncated_upload_is_refused_as_truncated(tmp_path: Path, keep: float) -
         probe_video_file(cut, "squat.mp4")
     assert str(err.value).startswith("squat.mp4: the video is incomplete or truncated")
     assert "does not decode" not in str(err.value)
+
+
+# ------------------------------------------------------------------------------- audit
+_FILE_REMOVALS = re.compile(
+    r"shutil\.rmtree\(|\.unlink\(|os\.remove\(|os\.unlink\(|os\.replace\(|os\.rename\(|\.rename\("
+)
+
+
+def test_every_removal_and_rename_in_the_code_says_why_it_is_safe() -> None:
+    """Issue 11's audit, kept: each file removal or rename carries a comment (on its line or
+    the two before) saying why posecoach owns what it removes or replaces."""
+    src = Path(__file__).resolve().parents[1] / "src" / "posecoach"
+    found, unexplained = 0, []
+    for path in sorted(src.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            code = line.split("#", 1)[0]
+            if code.lstrip().startswith((">>>", '"', "'")) or not _FILE_REMOVALS.search(code):
+                continue
+            found += 1
+            if not any("#" in near for near in lines[max(0, i - 2) : i + 1]):
+                unexplained.append(f"{path.relative_to(src)}:{i + 1}: {line.strip()}")
+    assert found >= 10, "the audit pattern no longer finds the code's removals"
+    assert not unexplained, "file removals without a reason:\n" + "\n".join(unexplained)
