@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -99,3 +101,32 @@ def test_checker_reports_a_forbidden_function_level_import(tmp_path):
     (package / "low" / "stage.py").write_text("def run():\n    return 1\n")
     result = lint_imports(str(config), cwd=tmp_path, pythonpath=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ------------------------------------------------------------- one torso normalisation
+def _random_poses(n: int, k: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, 50.0, (n, k, 2)) + 300.0
+
+
+def test_classifier_features_use_the_one_torso_normalisation() -> None:
+    from posecoach.classify.features import normalize_positions
+    from posecoach.geometry import normalize_by_torso
+    from posecoach.skeletons import COCO_17
+
+    p = _random_poses(20, 17, 1)
+    joints = list(COCO_17.names)
+    ours = normalize_positions(p, COCO_17, joints)
+    expected, _ = normalize_by_torso(p, COCO_17)
+    np.testing.assert_allclose(ours, expected, atol=1e-9)
+
+
+def test_learned_aligner_input_uses_the_one_torso_normalisation() -> None:
+    from posecoach.align.learned import JOINTS, normalize_2d
+    from posecoach.geometry import normalize_by_torso
+    from posecoach.skeletons import Skeleton
+
+    p = _random_poses(20, len(JOINTS), 2)
+    ours, _, scale = normalize_2d(p, np.ones(p.shape[:2]))
+    expected, torso = normalize_by_torso(p, Skeleton("learned_input", JOINTS, ()))
+    np.testing.assert_allclose(ours, expected, atol=1e-9)
+    np.testing.assert_allclose(scale, torso, atol=1e-9)

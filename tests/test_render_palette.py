@@ -65,3 +65,12 @@ def test_no_repeated_band_literals_in_render() -> None:
     for path in Path(render_pkg.__file__).parent.glob("*.py"):
         if path.name != "palette.py":
             assert "(0.1, 0.25)" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_report_scores_and_severities_use_the_palette_bands() -> None:
+    from posecoach.render.palette import BAND_HEX, NO_DATA_HEX
+    from posecoach.render.report import REPORT_CSS
+
+    for cls, colour in (("pc-good", 0), ("pc-mid", 1), ("pc-bad", 2), ("pc-sev-low", 0)):
+        assert f".{cls}{{background:{BAND_HEX[colour]}}}" in REPORT_CSS
+    assert f".pc-none{{background:{NO_DATA_HEX}}}" in REPORT_CSS

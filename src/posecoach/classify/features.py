@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from posecoach.errors import InputError
-from posecoach.geometry import joint_angle, joint_xyz
+from posecoach.geometry import (
+    hip_center,
+    joint_angle,
+    joint_xyz,
+    shoulder_center,
+    torso_length,
+)
 from posecoach.skeletons import COCO_17, Skeleton
 
 __all__ = [
@@ -167,9 +173,11 @@ def normalize_positions(
     """
     pts = _pick(positions, skeleton, joints, dims)
     full = positions[..., :dims]
-    hip = joint_xyz(full, skeleton, "mid_hip")
-    sho = joint_xyz(full, skeleton, "thorax")
-    torso = np.linalg.norm(sho - hip, axis=-1)
+    # geometry's one torso normalisation; frames without hips or shoulders fall back to
+    # the visible joints (tests/test_layers.py checks both agree where both apply)
+    hip = hip_center(full, skeleton)
+    sho = shoulder_center(full, skeleton)
+    torso = torso_length(full, skeleton)
     center = hip.copy()
     scale = torso.copy()
     no_hip = ~np.isfinite(hip).all(-1) | ~(torso > 1e-9)

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
-from posecoach.render.palette import DEFAULT_ERROR_BANDS
+from posecoach.render.palette import BAND_HEX, DEFAULT_ERROR_BANDS, NO_DATA_HEX
 
 __all__ = [
     "REPORT_CSS",
@@ -55,10 +55,10 @@ background:#f4f5f7;color:#1d2330}
 main{max-width:1100px;margin:0 auto;padding:24px}
 header.pc-head{display:flex;align-items:center;gap:24px;flex-wrap:wrap}
 .pc-score{font-size:64px;font-weight:700;border-radius:16px;padding:8px 24px;color:#fff}
-.pc-good{background:#28a745}.pc-mid{background:#e0a000}.pc-bad{background:#d63a3a}
-.pc-none{background:#8a8f98}
-.pc-cell-good{color:#1e8a38;font-weight:600}.pc-cell-mid{color:#b07c00;font-weight:600}
-.pc-cell-bad{color:#c32f2f;font-weight:600}
+.pc-good{background:@GOOD}.pc-mid{background:@MID}.pc-bad{background:@BAD}
+.pc-none{background:@NONE}
+.pc-cell-good{color:@GOOD;font-weight:600}.pc-cell-mid{color:@MID;font-weight:600}
+.pc-cell-bad{color:@BAD;font-weight:600}
 section{background:#fff;border-radius:12px;padding:16px 20px;margin:16px 0;
 box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h1{margin:0 0 4px 0;font-size:26px}h2{margin:0 0 12px 0;font-size:19px}
@@ -77,12 +77,15 @@ button.pc-seek:hover{background:#dce5f7}
 span.pc-time{font-variant-numeric:tabular-nums;margin-right:8px;color:#5b6270}
 .pc-sev{font-size:12px;border-radius:8px;padding:1px 7px;margin-right:6px;color:#fff;
 background:#8a8f98}
-.pc-sev-high{background:#d63a3a}.pc-sev-medium{background:#e0a000}.pc-sev-low{background:#28a745}
+.pc-sev-high{background:@BAD}.pc-sev-medium{background:@MID}.pc-sev-low{background:@GOOD}
 figure{margin:0 0 16px 0}figure img{max-width:100%;border:1px solid #e5e7eb;border-radius:6px}
 figcaption{color:#5b6270;font-size:14px;margin-bottom:4px}
 footer{color:#5b6270;font-size:13px}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f7f9;padding:10px;border-radius:6px}
 """
+# the colours of scores and severities are the one palette's error bands
+for _mark, _hex in zip(("@GOOD", "@MID", "@BAD", "@NONE"), (*BAND_HEX, NO_DATA_HEX), strict=True):
+    REPORT_CSS = REPORT_CSS.replace(_mark, _hex)
 
 REPORT_JS = """
 document.addEventListener('click', function (ev) {
