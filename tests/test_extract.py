@@ -71,7 +71,7 @@ def test_real_video_person_in_95_percent_of_frames(sample_videos: dict[str, Path
     ops = [p["op"] for p in seq.provenance]
     assert ops[0] == "extract"
     params = seq.provenance[0]["params"]
-    assert params["backend"] == "mediapipe" and params["subject"] == "largest"
+    assert params["backend"] == "mediapipe" and params["subject"] == "longest"
     assert params.get("model_complexity", 1) == 1
 
 

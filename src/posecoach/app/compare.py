@@ -64,6 +64,8 @@ def compare_files(
     band: int | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    subject: Any = "longest",
+    reference_subject: Any = "longest",
 ) -> CompareResult:
     """Compare an attempt with a reference given as files (or poses); write the results.
 
@@ -87,6 +89,10 @@ def compare_files(
         ``callback(done, total)`` over the steps (loading, the stage, rendering).
     force
         Write into a folder that holds other files, beside them (never replacing them).
+    subject, reference_subject
+        Whom to follow in an attempt or reference video with several people (see
+        :func:`posecoach.extract.subject.parse_subject`); recorded with what was lost
+        in result.json (``attempt.subject``, ``reference.subject``).
 
     Returns
     -------
@@ -112,12 +118,19 @@ def compare_files(
             progress(min(done, total), total)
 
     sources = reference_sources(reference)
-    refs = [load_input(s, "reference") for s in sources]
+    refs = [load_input(s, "reference", subject=reference_subject) for s in sources]
     tick()
-    att_raw = load_input(attempt, "attempt")
+    att_raw = load_input(attempt, "attempt", subject=subject)
     tick()
     library = refs[0] if len(refs) == 1 else refs
     result = compare(library, att_raw, method=method, reps=reps, band=band, progress=tick)
+    from posecoach.extract.follow import sequence_subject
+
+    drawn_ref = refs[result.info.get("reference_index", 0)]
+    for side, seq in (("attempt", att_raw), ("reference", drawn_ref)):
+        who = sequence_subject(seq)
+        if who is not None and isinstance(result.info.get(side), dict):
+            result.info[side]["subject"] = who
     if folder is None:
         return result
     # the execution drawn is the library's time base (its medoid)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import FORCE_FILE_HELP, claim_outputs, progress_bar, user_errors
+from posecoach.cli.common import (
+    FORCE_FILE_HELP,
+    SUBJECT_HELP,
+    claim_outputs,
+    progress_bar,
+    user_errors,
+)
 from posecoach.pose import PoseSequence
 
 _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
@@ -32,13 +38,20 @@ def _label_map(text: str | None) -> dict[str, str]:
     return out
 
 
-def _read_input(path: Path) -> PoseSequence:
+def _read_input(path: Path, subject: str = "longest") -> PoseSequence:
     from posecoach.app.loading import load_input
+    from posecoach.extract.follow import sequence_subject
+    from posecoach.extract.subject import parse_subject
+    from posecoach.video import is_media
 
-    if path.suffix.lower() in (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"):
-        with progress_bar(f"extract {path.name}") as bar:
-            return load_input(path, progress=bar)
-    return load_input(path)
+    if not is_media(path):
+        return load_input(path)
+    with progress_bar(f"extract {path.name}") as bar:
+        seq = load_input(path, progress=bar, subject=parse_subject(subject))
+    who = sequence_subject(seq)
+    if who and (who["people_found"] > 1 or who["dropped"]):
+        typer.echo(f"{path.name}: {who['line']}")
+    return seq
 
 
 def register(app: typer.Typer) -> None:
@@ -225,6 +238,7 @@ def register(app: typer.Typer) -> None:
         input: Path = typer.Argument(..., help="Pose file or video."),
         smooth: float = typer.Option(0.3, "--smooth", help="Smoothing window in seconds."),
         json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+        subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Per-frame labels (smoothed) and segments; one label for sequence models."""
@@ -233,7 +247,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             claim_outputs(json_path, inputs=[model, input], force=force)
             clf = load_classifier(model)
-            seq = _read_input(input)
+            seq = _read_input(input, subject)
             if clf.level == "sequence":
                 label, probs = clf.classify_sequence(seq)
                 typer.echo(f"{input}: {label} ({float(probs.max()):.2f})")
@@ -263,6 +277,7 @@ def register(app: typer.Typer) -> None:
         enter: float = typer.Option(0.6, "--enter", help="Enter the state at this probability."),
         leave: float = typer.Option(0.4, "--leave", help="Leave the state below this probability."),
         json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
+        subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
         """Count repetitions with a state model (hysteresis) or a reference repetition."""
@@ -273,7 +288,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("give exactly one of --model or --reference")
         with user_errors():
             claim_outputs(json_path, inputs=[input, model, reference, form_model], force=force)
-            seq = _read_input(input)
+            seq = _read_input(input, subject)
             form = load_classifier(form_model) if form_model else None
             if model is not None:
                 result = count_reps_with_model(

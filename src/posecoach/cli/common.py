@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[int, int], None]
 
 
+SUBJECT_HELP = (
+    "Whom to follow in a video with several people: longest (in view the longest, the "
+    "default) | largest | central | most-active | a person id from 'posecoach people' | a "
+    "box 'x0,y0,x1,y1[@seconds]' in pixels (whoever overlaps it then) | none (plain tracking)."
+)
 FORCE_FILE_HELP = "Replace an output file that already exists (an input is never replaced)."
 FORCE_FOLDER_HELP = (
     "Write into a folder that holds other files, beside them (nothing of yours is replaced)."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import FORCE_FOLDER_HELP, progress_bar, user_errors
+from posecoach.cli.common import FORCE_FOLDER_HELP, SUBJECT_HELP, progress_bar, user_errors
 
 
 def _when(start: float, end: float) -> str:
@@ -46,6 +46,10 @@ def register(app: typer.Typer) -> None:
             "--add-reference",
             help="Another correct execution of the same movement (repeat for several).",
         ),
+        subject: str = typer.Option("longest", "--subject", help="In the attempt: " + SUBJECT_HELP),
+        reference_subject: str = typer.Option(
+            "longest", "--reference-subject", help="The same for the reference video(s)."
+        ),
     ) -> None:
         """Compare an attempt with a reference: score, cues, overlay video and report."""
         from posecoach.app.compare import compare_files
@@ -55,7 +59,13 @@ def register(app: typer.Typer) -> None:
         choice = choices.get(reps.lower())
         if choice is None:
             raise typer.BadParameter(f"expected auto, yes or no, got {reps!r}", param_hint="--reps")
+        from posecoach.extract.subject import parse_subject
+
         with user_errors(), progress_bar("comparing") as progress:
+            subjects = {
+                "subject": parse_subject(subject),
+                "reference_subject": parse_subject(reference_subject),
+            }
             library: list[Path] = [reference, *(more or [])]
             result = compare_files(
                 library if more else reference,
@@ -67,6 +77,7 @@ def register(app: typer.Typer) -> None:
                 band=band,
                 progress=progress,
                 force=force,
+                **subjects,
             )
         form = result.info.get("form", {})
         n_refs = form.get("n_references", 1)
@@ -79,6 +90,10 @@ def register(app: typer.Typer) -> None:
                     f"  rep {rep['index'] + 1}: {rep['start_s']:.1f}-{rep['end_s']:.1f} s "
                     f"score {rep['score']:.0f}"
                 )
+        for side in ("reference", "attempt"):
+            who = result.info.get(side, {}).get("subject")
+            if who and (who.get("people_found", 0) > 1 or who.get("dropped")):
+                typer.echo(f"  {side}: {who['line']}")
         coverage = result.info.get("coverage", {}).get("summary")
         if coverage:
             typer.echo(f"  not scored: {coverage}")

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import typer
 
-from posecoach.cli.common import FORCE_FILE_HELP, FORCE_FOLDER_HELP, claim_outputs, user_errors
+from posecoach.cli.common import (
+    FORCE_FILE_HELP,
+    FORCE_FOLDER_HELP,
+    SUBJECT_HELP,
+    claim_outputs,
+    user_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -36,9 +42,7 @@ def register(app: typer.Typer) -> None:
         preview: Path | None = typer.Option(
             None, "--preview", help="Also write an MP4 with the skeleton drawn on the frames."
         ),
-        subject: str = typer.Option(
-            "largest", "--subject", help="largest | central | none | box 'x0,y0,x1,y1' (pixels)."
-        ),
+        subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         smooth: str | None = typer.Option(
             None, "--smooth", help="Zero-phase smoothing: savgol | butterworth."
         ),
@@ -80,17 +84,52 @@ def register(app: typer.Typer) -> None:
             posecoach.save(seq, output)
             found = int(seq.visible.any(axis=1).sum())
             typer.echo(f"{output}: {seq.n_frames} frames, person found in {found}")
+            from posecoach.extract.follow import sequence_subject
+
+            who = sequence_subject(seq)
+            if who is not None:
+                typer.echo(f"subject: {who['line']}")
             if preview is not None:
                 with progress_bar(f"preview {preview.name}") as bar:
                     write_preview(source, seq, preview, progress=bar)
                 typer.echo(f"{preview}: preview video")
+
+    @app.command("people")
+    def people_cmd(
+        source: Path = typer.Argument(..., help="Video to look for people in."),
+        sheet: Path | None = typer.Option(
+            None, "--sheet", help="Contact-sheet PNG to write (default: <video>.people.png)."
+        ),
+        no_sheet: bool = typer.Option(False, "--no-sheet", help="Only list the people."),
+        backend: str = typer.Option("mediapipe", "--backend", help="Pose backend."),
+        force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
+    ) -> None:
+        """List the people in a video (id, time in view, typical box) and draw them
+        numbered on a contact sheet; pass an id to --subject to follow that person."""
+        from posecoach.app.people import find_people, people_lines, write_people_sheet
+
+        out = None if no_sheet else (sheet or source.with_name(source.name + ".people.png"))
+        with user_errors():
+            claim_outputs(out, inputs=[source], force=force)
+            scan = find_people(source, backend)
+            if not scan.tracks:
+                typer.echo(f"{source}: nobody found")
+                return
+            typer.echo(f"{source}: {len(scan.tracks)} people (at most {scan.max_together} at once)")
+            typer.echo(" id  in view     typical box (pixels)")
+            for line in people_lines(scan.tracks):
+                typer.echo(line)
+            if out is not None:
+                write_people_sheet(scan, source, out)
+                typer.echo(f"contact sheet: {out}")
+            typer.echo("follow one with --subject <id> (extract, compare, reps, classify, batch)")
 
     @app.command("batch")
     def batch_cmd(
         sources: list[Path] = typer.Argument(..., help="Videos, images or image folders."),
         outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the .pose.npz files."),
         workers: int = typer.Option(2, "--workers", "-j", help="Parallel worker processes."),
-        subject: str = typer.Option("largest", "--subject", help="As for extract."),
+        subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         smooth: str | None = typer.Option(None, "--smooth", help="savgol | butterworth."),
         force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
     ) -> None:

@@ -10,6 +10,7 @@ Entries are native ``.pose.npz`` files (plain arrays + JSON, read with
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -49,8 +50,30 @@ def content_digest(source: str | Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
+def code_digest(model_files: tuple[str, ...] = ()) -> str:
+    """SHA-256 of the extraction code (every module of ``posecoach.extract`` and
+    ``posecoach.video``) and of the backend's model files: part of every cache key, so a
+    change of the code, a local edit or another model never returns old results.
+
+    Example
+    -------
+    >>> len(code_digest()), code_digest() == code_digest()
+    (64, True)
+    """
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for f in [*sorted(here.glob("*.py")), here.parent / "video.py", *map(Path, model_files)]:
+        digest.update(f.name.encode() + b"\0")
+        with contextlib.suppress(OSError), f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
 def cache_key(digest: str, backend: str, options: dict[str, Any]) -> str:
-    """Key of one extraction: content digest + backend + options + posecoach version.
+    """Key of one extraction: content digest + backend + options + posecoach version +
+    the digest of the extraction code and models (pass it as ``options["code"]``).
 
     Example
     -------

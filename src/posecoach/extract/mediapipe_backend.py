@@ -135,6 +135,12 @@ class MediaPipeBackend:
         note = "" if version == REQUIRED_VERSION else f" (tested with {REQUIRED_VERSION})"
         return True, f"mediapipe {version}{note}, bundled BlazePose full model, offline"
 
+    def model_files(self) -> tuple[str, ...]:
+        """Paths of the model files that produce the results (part of the cache key)."""
+        spec = importlib.util.find_spec("mediapipe")
+        root = Path(spec.origin).parent if spec and spec.origin else None
+        return tuple(str(root / m) for m in _MODELS) if root is not None else ()
+
     def options(self) -> dict[str, object]:
         """Settings that change results."""
         return {"model_complexity": 1, "smooth_landmarks": True, "min_confidence": 0.5}

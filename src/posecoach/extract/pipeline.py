@@ -134,6 +134,8 @@ def _run(
     max_frames: int | None,
     progress: ProgressCallback | None,
 ) -> tuple[PoseSequence, int]:
+    from posecoach.extract.follow import TrackFollower, chosen_event
+    from posecoach.extract.people import choose_track, scan_people
     from posecoach.skeletons import get
     from posecoach.video import is_image_path, probe_source, read_frames
 
@@ -141,7 +143,42 @@ def _run(
     static = source.is_dir() or is_image_path(source)
     total = info.n_frames if max_frames is None else min(info.n_frames or max_frames, max_frames)
     k = get(backend.skeleton).n_joints
-    tracker = SubjectTracker(backend, subject, static=static)
+    people: dict[str, Any] = {}
+    follower: TrackFollower | None = None
+    tracker: SubjectTracker | None = None
+    # the people pass takes about a fifth of the work of following (bench/people.py)
+    share = 0.0 if static or subject is None else 0.2
+
+    def report(done: float) -> None:
+        if progress is not None:
+            n = max(total, 1)
+            progress(min(n, round(done)), n)
+
+    if static or subject is None:
+        mode = "frames" if static else "plain"
+        tracker = SubjectTracker(backend, subject, static=static)
+    else:
+        scan = scan_people(
+            source,
+            backend,
+            fps=fps,
+            strict=strict,
+            max_frames=max_frames,
+            progress=lambda i: report(share * i),
+        )
+        people = scan.to_dict()
+        chosen = choose_track(scan.tracks, subject, scan.image_size) if scan.tracks else None
+        explicit = isinstance(subject, (tuple, int))
+        alone = scan.max_together <= 1 and (len(scan.tracks) <= 1 or not explicit)
+        if chosen is None or alone:
+            # Never lose the only person: with nobody else in view, plain tracking keeps
+            # every frame the landmarker finds.
+            mode = "plain"
+            tracker = SubjectTracker(backend, None)
+        else:
+            mode = "follow"
+            follower = TrackFollower(backend, scan, chosen)
+        people["subject_id"] = None if chosen is None else chosen.id
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     times: list[float] = []
     size: tuple[int, int] | None = None
@@ -153,24 +190,38 @@ def _run(
                 break
             h, w = frame.image.shape[:2]
             size = size or (w, h)
-            det = tracker.process(frame.image, frame.time)
+            if follower is not None:
+                det = follower.process(frame.image, len(rows), frame.time)
+            else:
+                assert tracker is not None
+                det = tracker.process(frame.image, frame.time)
             found += det is not None
             rows.append(_row(det, k))
             times.append(frame.time)
-            if progress is not None:
-                progress(len(rows), max(total, len(rows)))
+            report(share * total + (1 - share) * len(rows))
     finally:
-        tracker.close()
+        if tracker is not None:
+            tracker.close()
+        if follower is not None:
+            follower.close()
     if not rows or size is None:
         raise InputError(f"{source}: expected at least one frame, got none")
-    metadata = {
+    events = follower.events if follower is not None else (tracker.events if tracker else [])
+    if mode == "plain" and people.get("subject_id") is not None:
+        events = [chosen_event(scan.track(people["subject_id"])), *events]
+    metadata: dict[str, Any] = {
         "source": str(source),
         "backend": backend.name,
         "subject": list(subject) if isinstance(subject, tuple) else subject,
-        "subject_events": tracker.events,
+        "subject_mode": mode,
+        "subject_events": events,
         "codec": info.codec,
         "rotation": info.rotation,
     }
+    if people:
+        metadata["people"] = people
+    if follower is not None:
+        metadata["frames_dropped"] = dict(follower.dropped)
     seq = _build(backend, rows, times, fps=info.fps, image_size=size, metadata=metadata)
     return seq, found
 
@@ -179,7 +230,7 @@ def extract(
     source: str | Path,
     *,
     backend: str | PoseBackend = "mediapipe",
-    subject: SubjectSpec = "largest",
+    subject: SubjectSpec = "longest",
     cache: bool = True,
     progress: ProgressCallback | None = None,
     fps: float = 30.0,
@@ -199,8 +250,14 @@ def extract(
     backend
         A registered backend name (see :func:`posecoach.extract.backend_status`).
     subject
-        Whom to follow when several people are in view: ``"largest"``, ``"central"``, a
-        box ``(x0, y0, x1, y1)`` in pixels of the first frame, or None (no selection).
+        Whom to follow when several people are in view (see
+        :func:`posecoach.extract.subject.parse_subject`): a rule (``"longest"`` in view,
+        the default; ``"largest"``, ``"central"``, ``"most-active"``), a box ``(x0, y0,
+        x1, y1[, seconds])`` in pixels, a person id from :func:`posecoach.extract.people.
+        scan_people`, or None (plain tracking, no selection). A video is scanned for
+        people first (:mod:`posecoach.extract.people`); with only one person in view at
+        a time, plain tracking keeps every frame it finds, otherwise the chosen person
+        is followed (:mod:`posecoach.extract.follow`).
     cache
         Reuse/store the raw result under ``<cache root>/poses/`` keyed by file content,
         backend, options and posecoach version.
@@ -255,6 +312,7 @@ def extract(
         **be.options(),
         "subject": list(subj) if isinstance(subj, tuple) else subj,
         "tracker": TRACKER_VERSION,
+        "code": result_cache.code_digest(tuple(getattr(be, "model_files", tuple)())),
         "fps": fps if path.is_dir() else None,
         "strict": strict,
     }
@@ -319,7 +377,7 @@ class StreamExtractor:
     def __init__(
         self,
         backend: str | PoseBackend = "mediapipe",
-        subject: SubjectSpec = "largest",
+        subject: SubjectSpec = "longest",
         *,
         static: bool = False,
     ) -> None:

@@ -34,41 +34,61 @@ from posecoach.extract.mediapipe_backend import box_iou
 
 __all__ = ["SubjectSpec", "SubjectTracker", "choose_subject", "crop_box", "parse_subject"]
 
-SubjectSpec = str | tuple[float, float, float, float] | None
+SubjectSpec = str | tuple[float, ...] | int | None
 # Bumped whenever the tracking logic changes what it returns (part of the cache key).
-TRACKER_VERSION = 4
-_RULES = ("largest", "central")
+TRACKER_VERSION = 5
+#: Rules over the people of a video (:func:`posecoach.extract.people.choose_track`).
+RULES = ("longest", "largest", "central", "most-active")
 
 
 def parse_subject(value: SubjectSpec | Sequence[float]) -> SubjectSpec:
-    """Validate a subject choice: ``"largest"``, ``"central"``, a box, ``"x0,y0,x1,y1"``,
-    or ``None``/``"none"`` (no selection: whoever the backend finds in the full frame).
+    """Validate a subject choice: a rule (``"longest"``, ``"largest"``, ``"central"``,
+    ``"most-active"``), a box ``"x0,y0,x1,y1"`` in pixels with an optional time
+    ``"@seconds"`` (whoever overlaps it then), a person id from ``posecoach people``, or
+    ``None``/``"none"`` (no selection: whoever the backend finds in the full frame).
 
     Example
     -------
     >>> parse_subject("central"), parse_subject("10,20,110,220"), parse_subject("none")
     ('central', (10.0, 20.0, 110.0, 220.0), None)
+    >>> parse_subject("10,20,110,220@2.5"), parse_subject("3"), parse_subject("Most-Active")
+    ((10.0, 20.0, 110.0, 220.0, 2.5), 3, 'most-active')
     >>> parse_subject("tallest")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    posecoach.errors.InputError: expected subject 'largest', 'central', 'none' or a box ...
+    posecoach.errors.InputError: expected subject 'longest', 'largest', 'central', ...
     """
-    if value is None or (isinstance(value, str) and value.lower() == "none"):
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
         return None
-    if isinstance(value, str):
-        if value.lower() in _RULES:
-            return value.lower()
-        parts = value.replace(" ", "").split(",")
+    if isinstance(value, bool):
+        nums: list[float] = []
+    elif isinstance(value, int):
+        if value >= 1:
+            return int(value)
+        nums = []
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if text in RULES:
+            return text
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        box, _, at = text.replace(" ", "").partition("@")
         try:
-            nums = [float(p) for p in parts]
+            nums = [float(p) for p in box.split(",")] + ([float(at)] if at else [])
         except ValueError:
+            nums = []
+        if at and len(nums) != 5:
             nums = []
     else:
         nums = [float(v) for v in value]
-    if len(nums) == 4 and nums[2] > nums[0] and nums[3] > nums[1]:
-        return (nums[0], nums[1], nums[2], nums[3])
+    if len(nums) in (4, 5) and nums[2] > nums[0] and nums[3] > nums[1]:
+        if len(nums) == 5 and not nums[4] >= 0:
+            nums = []
+        else:
+            return tuple(nums)
     raise InputError(
-        "expected subject 'largest', 'central', 'none' or a box 'x0,y0,x1,y1', got " + repr(value)
+        "expected subject 'longest', 'largest', 'central', 'most-active', 'none', a person "
+        "id, or a box 'x0,y0,x1,y1[@seconds]', got " + repr(value)
     )
 
 
@@ -93,16 +113,19 @@ def choose_subject(boxes: Sequence[Box], spec: SubjectSpec, image_size: tuple[in
     """
     if not boxes:
         raise InputError("expected at least one person box to choose from, got none")
+    if spec in ("longest", "most-active") or isinstance(spec, int):
+        spec = "largest"  # one image, or the first frame of a live stream: no history yet
     if spec == "largest":
         return int(np.argmax([(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
     w, h = image_size
     if spec == "central":
         target: tuple[float, float] = (w / 2, h / 2)
     elif isinstance(spec, tuple):
-        ious = [box_iou(b, spec) for b in boxes]
+        box = (spec[0], spec[1], spec[2], spec[3])
+        ious = [box_iou(b, box) for b in boxes]
         if max(ious) > 0:
             return int(np.argmax(ious))
-        target = _centre(spec)
+        target = _centre(box)
     else:
         raise InputError(f"expected a subject rule or box, got {spec!r}")
     return int(np.argmin([math.dist(_centre(b), target) for b in boxes]))
@@ -140,6 +163,27 @@ def crop_box(
     x0 = min(max(cx - sw / 2, 0.0), w - sw)
     y0 = min(max(cy - sh / 2, 0.0), h - sh)
     return (round(x0), round(y0), round(x0 + sw), round(y0 + sh))
+
+
+def keep_crop(crop: tuple[int, int, int, int], box: Box) -> bool:
+    """Whether a crop still suits a person box: the box lies inside it (with a small
+    border) and fills enough of it. Hysteresis keeps the tracker's region steady.
+
+    Example
+    -------
+    >>> keep_crop((0, 0, 100, 100), (20, 20, 70, 80)), keep_crop((0, 0, 100, 100), (60, 20, 99, 80))
+    (True, False)
+    """
+    x0, y0, x1, y1 = crop
+    side = max(x1 - x0, y1 - y0)
+    inner = 0.06 * side
+    inside = (
+        box[0] >= x0 + inner
+        and box[1] >= y0 + inner
+        and box[2] <= x1 - inner
+        and box[3] <= y1 - inner
+    )
+    return inside and max(box[2] - box[0], box[3] - box[1]) > 0.45 * side
 
 
 _TORSO = ("left_shoulder", "right_shoulder", "right_hip", "left_hip")
@@ -206,7 +250,8 @@ class SubjectTracker:
     backend
         The pose backend (provides sessions and ``find_people``).
     subject
-        ``"largest"``, ``"central"``, a box, or None (full frame, no selection).
+        As for :func:`parse_subject`; with one frame at a time there is no history, so
+        ``"longest"``, ``"most-active"`` and ids choose the largest person.
     static
         Photos (each frame independent) rather than video.
     redetect_every
@@ -226,7 +271,7 @@ class SubjectTracker:
     def __init__(
         self,
         backend: PoseBackend,
-        subject: SubjectSpec = "largest",
+        subject: SubjectSpec = "longest",
         *,
         static: bool = False,
         redetect_every: int = 10,
@@ -314,17 +359,7 @@ class SubjectTracker:
 
     def _update_crop(self, box: Box, size: tuple[int, int]) -> None:
         assert self._crop is not None
-        x0, y0, x1, y1 = self._crop
-        side = max(x1 - x0, y1 - y0)
-        inner = 0.06 * side
-        inside = (
-            box[0] >= x0 + inner
-            and box[1] >= y0 + inner
-            and box[2] <= x1 - inner
-            and box[3] <= y1 - inner
-        )
-        big_enough = max(box[2] - box[0], box[3] - box[1]) > 0.45 * side
-        if not (inside and big_enough):
+        if not keep_crop(self._crop, box):
             self._crop = crop_box(box, size)
 
     def _learn(self, rgb: np.ndarray, det: Detection) -> float:

@@ -1,0 +1,198 @@
+"""Following the chosen person of a :class:`~posecoach.extract.people.PeopleScan`.
+
+:class:`TrackFollower` runs the backend's tracking session on a crop around the chosen
+track in every frame. The crop follows the last pose found (the track's box, interpolated
+between the people pass's samples, when there is none). A pose is kept unless another
+person's track explains it clearly better (the landmarker slid onto someone else); then
+the frame is dropped and tracking restarts. Frames where the chosen person is not in view
+are dropped too. Every dropped frame is counted by reason and the start of every run of
+drops is an event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from posecoach.extract.base import Box, Detection, PoseBackend, PoseSession
+from posecoach.extract.mediapipe_backend import box_iou
+from posecoach.extract.people import PeopleScan, PersonTrack
+from posecoach.extract.subject import crop_box, keep_crop
+from posecoach.pose import PoseSequence
+
+__all__ = ["TrackFollower", "DROP_REASONS", "chosen_event", "subject_summary", "sequence_subject"]
+
+#: Why a frame has no pose: the person is not in view (between the track's end and the
+#: next start), the landmarker found nobody in the crop, or it found another person.
+DROP_REASONS = ("not_in_view", "no_pose", "another_person")
+
+
+def chosen_event(chosen: PersonTrack) -> dict[str, Any]:
+    """The ``chosen`` event that opens the subject events: who, from when, which box."""
+    return {
+        "frame": chosen.frames[0],
+        "time_s": round(chosen.first_time, 6),
+        "event": "chosen",
+        "person": chosen.id,
+        "box": [round(v, 1) for v in chosen.boxes[0]],
+    }
+
+
+class TrackFollower:
+    """The chosen person's detection in each frame of the video that was scanned.
+
+    Parameters
+    ----------
+    backend
+        The pose backend.
+    scan
+        The people pass over the same video.
+    chosen
+        The subject's track (one of ``scan.tracks``).
+    """
+
+    def __init__(self, backend: PoseBackend, scan: PeopleScan, chosen: PersonTrack) -> None:
+        self.backend = backend
+        self.scan = scan
+        self.chosen = chosen
+        self.others = [t for t in scan.tracks if t.id != chosen.id]
+        self.dropped: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
+        self.events: list[dict[str, Any]] = [chosen_event(chosen)]
+        self._session: PoseSession | None = None
+        self._crop: tuple[int, int, int, int] | None = None
+        self._prev: Box | None = None
+        self._last_reason: str | None = None
+
+    def _restart(self) -> PoseSession:
+        if self._session is not None:
+            self._session.close()
+        self._session = self.backend.open(static=False)
+        self._crop = None
+        self._prev = None
+        return self._session
+
+    def _drop(self, frame: int, time_s: float, reason: str, box: Box | None) -> None:
+        self.dropped[reason] += 1
+        if reason != self._last_reason:
+            self.events.append(
+                {
+                    "frame": frame,
+                    "time_s": round(time_s, 6),
+                    "event": reason,
+                    "box": None if box is None else [round(v, 1) for v in box],
+                }
+            )
+        self._last_reason = reason
+
+    def process(self, rgb: np.ndarray, frame: int, time_s: float) -> Detection | None:
+        """The subject's detection in frame number ``frame`` (full-frame pixels), or None."""
+        h, w = rgb.shape[:2]
+        track_box = self.chosen.box_at(frame, reach=self.scan.every)
+        if track_box is None:
+            if self._prev is not None:
+                self._restart()
+            self._drop(frame, time_s, "not_in_view", None)
+            return None
+        session = self._session or self._restart()
+        guide = self._prev if self._prev is not None else track_box
+        if self._crop is None or not keep_crop(self._crop, guide):
+            self._crop = crop_box(guide, (w, h))
+        x0, y0, x1, y1 = self._crop
+        found = session.process(rgb[y0:y1, x0:x1], time_s)
+        if not found:
+            self._prev = None
+            self._drop(frame, time_s, "no_pose", track_box)
+            return None
+        det = found[0].shifted(x0, y0)
+        box = det.box()
+        own = box_iou(box, track_box)
+        other = max(
+            (box_iou(box, b) for t in self.others if (b := t.box_at(frame)) is not None),
+            default=0.0,
+        )
+        if own < 0.5 and other > own + 0.1:
+            self._restart()
+            self._drop(frame, time_s, "another_person", box)
+            return None
+        if self._last_reason is not None:
+            self.events.append({"frame": frame, "time_s": round(time_s, 6), "event": "found"})
+            self._last_reason = None
+        self._prev = box
+        return det
+
+    def summary(self) -> dict[str, Any]:
+        """Kept and dropped frame counts, for the sequence's metadata."""
+        return {"dropped": dict(self.dropped), "events": list(self.events)}
+
+    def close(self) -> None:
+        """Release the backend session."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+_REASON_WORDS = {
+    "not_in_view": "not in view",
+    "no_pose": "no pose found",
+    "another_person": "another person",
+}
+
+
+def subject_summary(metadata: dict[str, Any], n_frames: int, n_found: int) -> dict[str, Any]:
+    """Who was followed and what was lost, from an extracted sequence's metadata: a
+    JSON-ready dict with a one-line ``"line"`` (the CLI prints it; result.json and the
+    report carry it).
+
+    Example
+    -------
+    >>> meta = {"subject": "longest", "subject_mode": "follow",
+    ...         "people": {"people": [{"id": 1}, {"id": 2}], "subject_id": 2},
+    ...         "frames_dropped": {"not_in_view": 5, "no_pose": 0, "another_person": 4},
+    ...         "subject_events": [{"event": "chosen"}, {"event": "another_person"}]}
+    >>> subject_summary(meta, 230, 221)["line"]
+    'person 2 of 2 (longest), pose in 221 of 230 frames; dropped: 5 not in view, 4 another person'
+    """
+    people = metadata.get("people") or {}
+    ids = [p.get("id") for p in people.get("people", [])]
+    rule = metadata.get("subject")
+    rule_text = (
+        "box "
+        + ",".join(str(round(float(v))) for v in rule[:4])
+        + (f" @{rule[4]} s" if len(rule) > 4 else "")
+        if isinstance(rule, (list, tuple))
+        else ("no selection" if rule is None else str(rule))
+    )
+    sid = people.get("subject_id")
+    who = f"person {sid} of {len(ids)} ({rule_text})" if sid is not None else f"({rule_text})"
+    if metadata.get("subject_mode") == "plain" and sid is not None and len(ids) <= 1:
+        who = f"the only person ({rule_text})"
+    dropped = {k: int(v) for k, v in (metadata.get("frames_dropped") or {}).items() if v}
+    line = f"{who}, pose in {n_found} of {n_frames} frames"
+    if dropped:
+        line += "; dropped: " + ", ".join(
+            f"{n} {_REASON_WORDS.get(k, k)}" for k, n in dropped.items()
+        )
+    events = metadata.get("subject_events") or []
+    switches = sum(e.get("event") in ("switch_corrected", "rechosen") for e in events)
+    if switches:
+        line += f"; {switches} identity switch(es) corrected"
+    return {
+        "person": sid,
+        "people_found": len(ids),
+        "mode": metadata.get("subject_mode"),
+        "rule": rule,
+        "frames": n_frames,
+        "frames_with_pose": n_found,
+        "dropped": dropped,
+        "line": line,
+    }
+
+
+def sequence_subject(seq: PoseSequence) -> dict[str, Any] | None:
+    """:func:`subject_summary` of an extracted sequence (None for poses read from a
+    file that does not say who was followed)."""
+    if "subject_mode" not in seq.metadata:
+        return None
+    found = int(seq.visible.any(axis=1).sum())
+    return subject_summary(dict(seq.metadata), seq.n_frames, found)
