@@ -240,6 +240,7 @@ def _form(result: Mapping[str, Any]) -> str:
                 f"(differs {float(q.get('mean_abs_diff_deg') or 0):.0f}° on average, "
                 f"{float(q.get('allowed_deg') or 0):.0f}° allowed)."
             )
+    lines += _subject_lines(result)
     if isinstance(coverage, Mapping) and coverage.get("not_scored"):
         rows = "".join(
             f"<li>{format_time(g.get('start_s', 0))}–"
@@ -255,6 +256,28 @@ def _form(result: Mapping[str, Any]) -> str:
         return ""
     body = "".join(f"<p>{line}</p>" for line in lines)
     return f'<section id="pc-form"><h2>How this was scored</h2>{body}</section>'
+
+
+def _subject_lines(result: Mapping[str, Any]) -> list[str]:
+    """Who was followed in each video (the attempt always, the reference when there was
+    more than one person or frames were dropped).
+
+    Example
+    -------
+    >>> _subject_lines({"attempt": {"subject": {"line": "the only person (longest)",
+    ...                 "people_found": 1, "dropped": {}}}})
+    ['Followed in the attempt: the only person (longest).']
+    """
+    lines = []
+    for side in ("attempt", "reference"):
+        info = result.get(side)
+        who = info.get("subject") if isinstance(info, Mapping) else None
+        if not isinstance(who, Mapping) or not who.get("line"):
+            continue
+        crowded = (_num(who.get("people_found")) or 0) > 1 or bool(who.get("dropped"))
+        if side == "attempt" or crowded:
+            lines.append(f"Followed in the {side}: {_esc(who['line'])}.")
+    return lines
 
 
 def _cues(cues: Sequence[Mapping[str, Any]], has_overlay: bool) -> str:

@@ -27,10 +27,12 @@ from typing import Any
 from fastapi import Body, FastAPI, Request, WebSocket
 
 from posecoach.errors import InputError, PoseCoachError
+from posecoach.extract.subject import parse_subject
 from posecoach.store import InUseError, NotFoundError, RetiredError, Store
 from posecoach.web.config import Settings
 from posecoach.web.files import remove_owned_files, remove_stale_temporaries
 from posecoach.web.jobs import JobRunner
+from posecoach.web.subjects import SubjectPicker
 from posecoach.web.tasks import check_result_file, make_handlers
 from posecoach.web.uploads import (
     NotAVideoError,
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> Any:
 
     data_dir = settings.data_dir
     state: dict[str, Any] = {}
+    picker = SubjectPicker(settings.people_fn)
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
@@ -311,6 +314,19 @@ def create_app(settings: Settings) -> Any:
         att = store().get_attempt(attempt_id)
         return FileResponse(safe_path(data_dir, att["video_file"]), media_type=_mime(att))
 
+    @app.get("/api/attempts/{attempt_id}/people")
+    def attempt_people(attempt_id: int) -> dict[str, Any]:
+        att = store().get_attempt(attempt_id)
+        return picker.view(safe_path(data_dir, att["video_file"]))
+
+    @app.get("/api/attempts/{attempt_id}/frames/{index}")
+    def attempt_frame(attempt_id: int, index: int) -> Any:
+        from fastapi.responses import Response
+
+        att = store().get_attempt(attempt_id)
+        png = picker.frame_png(safe_path(data_dir, att["video_file"]), index)
+        return Response(png, media_type="image/png")
+
     @app.post("/api/compare", status_code=202)
     def start_compare(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         ids: dict[str, Any] = {}
@@ -323,8 +339,16 @@ def create_app(settings: Settings) -> Any:
             ids[key] = value
         if ids["person_id"] is None:
             ids["person_id"] = store().get_attempt(ids["attempt_id"])["person_id"]
+        params: dict[str, Any] = {}
+        subject = body.get("subject")
+        if subject not in (None, ""):
+            if not isinstance(subject, (str, int)) or isinstance(subject, bool):
+                raise InputError(f"expected subject to be text or a person id, got {subject!r}")
+            parse_subject(subject)  # refused now, not when the job runs
+            params["subject"] = subject
         job = store().add_job(
             "compare",
+            params,
             reference_id=ids["reference_id"],
             attempt_id=ids["attempt_id"],
             person_id=ids["person_id"],

@@ -48,9 +48,10 @@ def is_loopback(host: str) -> bool:
 class Settings:
     """Everything :func:`posecoach.web.create_app` needs.
 
-    ``compare_fn`` / ``extract_fn`` / ``person_check`` default to the real pipeline
-    (``posecoach.compare.compare``, ``posecoach.extract.extract``, a BlazePose detection on a
-    few frames); tests pass small stand-ins. ``job_processes`` runs jobs in child processes
+    ``compare_fn`` / ``extract_fn`` / ``person_check`` / ``people_fn`` default to the real
+    pipeline (``posecoach.app.compare.compare_files``, ``posecoach.extract.extract``, a
+    BlazePose detection on a few frames, ``posecoach.app.people.find_people``); tests pass
+    small stand-ins. ``job_processes`` runs jobs in child processes
     (``posecoach serve`` turns it on; stand-ins must then be importable functions).
     ``render=False`` stores scores and cues only (no videos, plots or report).
 
@@ -79,6 +80,7 @@ class Settings:
     compare_fn: Callable[..., Any] | None = None
     extract_fn: Callable[..., Any] | None = None
     person_check: Callable[[Path, int], bool] | None = None
+    people_fn: Callable[[Path], Any] | None = None
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

@@ -88,6 +88,8 @@ def make_handlers(
         results = safe_path(ctx.data_dir, "results")
         fn = compare_fn or _default_compare()
         options: dict[str, Any] = {} if render else {"render": False}
+        if (job.get("params") or {}).get("subject") is not None:
+            options["subject"] = job["params"]["subject"]  # validated when the job was queued
         try:
             tmp = make_temp_folder(results, f"job_{job['id']}")
         except Exception as exc:
