@@ -157,3 +157,35 @@ def test_live_page_draws_skeleton_and_counts(server, browser, uploaded, screensh
     assert stats["errors"] == []
     page.click("#stop")
     page.close()
+
+
+def test_choose_the_person_by_clicking_them(
+    server, browser, uploaded, sample_videos, screenshot_dir
+):
+    """multi/cam03 at full size (the people finder needs the pixels: downscaled clips lose
+    the woman standing behind): both people get a numbered box on the frame; clicking the
+    woman (person 2) makes the compare job follow her, and the result page says so."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(f"{server.url}/compare.html?reference={uploaded['reference_id']}")
+    page.wait_for_selector(
+        f"#reference option[value='{uploaded['reference_id']}']", state="attached"
+    )
+    page.set_input_files("#video", str(sample_videos["multi/cam03"]))
+    page.click("#find-people")
+    page.wait_for_selector("#people-stage .person-box[data-id='2']", timeout=90_000)
+    assert page.locator("#people-stage .person-box").count() == 2
+    assert page.inner_text("#people-status").startswith("2 people found")
+    page.wait_for_function("document.getElementById('people-frame').naturalWidth > 0")
+    page.click("#people-stage .person-box[data-id='2']")
+    assert page.inner_text("#subject-text").startswith("person 2 (")
+    assert page.get_attribute("#people-stage .person-box[data-id='2']", "class").endswith("chosen")
+    page.screenshot(path=str(screenshot_dir / "choose_person.png"))
+    page.click("#compare-button")
+    page.wait_for_url(re.compile(r"result\.html\?id=\d+"), timeout=180_000)
+    page.wait_for_function("document.getElementById('subject-line').textContent !== ''")
+    line = page.inner_text("#subject-line")
+    assert line.startswith("followed: person 2 of 2 (box "), line
+    result_id = int(page.url.rsplit("=", 1)[1])
+    api = page.request.get(f"{server.url}/api/results/{result_id}").json()
+    assert api["data"]["attempt"]["subject"]["person"] == 2
+    page.close()

@@ -2,15 +2,20 @@
 
 :class:`TrackFollower` runs the backend's tracking session on a crop around the chosen
 track in every frame. The crop follows the last pose found (the track's box, interpolated
-between the people pass's samples, when there is none). A pose is kept unless another
-person's track explains it clearly better (the landmarker slid onto someone else); then
-the frame is dropped and tracking restarts. Frames where the chosen person is not in view
-are dropped too. Every dropped frame is counted by reason and the start of every run of
-drops is an event.
+between the people pass's samples, when there is none). A pose is kept unless it is
+clearly someone else's: its box overlaps another person's track clearly more than the
+subject's, its keypoints lie clearly nearer the keypoints the people pass found for another
+person, or its hips moved faster than a body moves since the last pose (the landmarker
+slid onto someone else); then the frame is dropped and tracking restarts. Frames where the
+chosen person is not in view are dropped too; a person still tracked when the track's
+samples end (the people pass stopped seeing them, or the video goes on past its last
+sample) is followed on while each pose continues the last one. Every dropped frame is
+counted by reason and the start of every run of drops is an event.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,6 +25,7 @@ from posecoach.extract.mediapipe_backend import box_iou
 from posecoach.extract.people import PeopleScan, PersonTrack
 from posecoach.extract.subject import crop_box, keep_crop
 from posecoach.pose import PoseSequence
+from posecoach.skeletons import get
 
 __all__ = ["TrackFollower", "DROP_REASONS", "chosen_event", "subject_summary", "sequence_subject"]
 
@@ -37,6 +43,33 @@ def chosen_event(chosen: PersonTrack) -> dict[str, Any]:
         "person": chosen.id,
         "box": [round(v, 1) for v in chosen.boxes[0]],
     }
+
+
+#: A pose within this share of its size (median keypoint gap) of the subject's keypoints
+#: from the people pass is the subject, whoever else is near.
+SAME_PERSON_GAP = 0.05
+#: Otherwise it is someone else when their keypoints are this much nearer.
+NEARER = 0.5
+#: Hips moving faster than this many torso lengths a second (about 5 m/s) between two
+#: poses kept: the landmarker has slid onto someone else.
+MAX_TRUNK_SPEED = 10.0
+
+
+def _median_gap(xy: np.ndarray, ref: np.ndarray | None, min_joints: int = 6) -> float | None:
+    """Median distance between two keypoint sets over the joints both have, or None.
+
+    Example
+    -------
+    >>> a = np.array([[0.0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [np.nan, 0]])
+    >>> _median_gap(a, a + [0, 3])
+    3.0
+    """
+    if ref is None:
+        return None
+    both = np.isfinite(xy).all(axis=1) & np.isfinite(ref).all(axis=1)
+    if int(both.sum()) < min_joints:
+        return None
+    return float(np.median(np.linalg.norm(xy[both] - ref[both], axis=1)))
 
 
 class TrackFollower:
@@ -63,6 +96,11 @@ class TrackFollower:
         self._crop: tuple[int, int, int, int] | None = None
         self._prev: Box | None = None
         self._last_reason: str | None = None
+        # (mid-hip x, y, torso length, time) of the last pose kept, while tracking
+        self._last_trunk: tuple[float, float, float, float] | None = None
+        sk = get(backend.skeleton)
+        self._hips = [sk.index("left_hip"), sk.index("right_hip")]
+        self._shoulders = [sk.index("left_shoulder"), sk.index("right_shoulder")]
 
     def _restart(self) -> PoseSession:
         if self._session is not None:
@@ -70,6 +108,7 @@ class TrackFollower:
         self._session = self.backend.open(static=False)
         self._crop = None
         self._prev = None
+        self._last_trunk = None
         return self._session
 
     def _drop(self, frame: int, time_s: float, reason: str, box: Box | None) -> None:
@@ -89,37 +128,91 @@ class TrackFollower:
         """The subject's detection in frame number ``frame`` (full-frame pixels), or None."""
         h, w = rgb.shape[:2]
         track_box = self.chosen.box_at(frame, reach=self.scan.every)
-        if track_box is None:
-            if self._prev is not None:
-                self._restart()
+        if track_box is None and self._prev is None:
             self._drop(frame, time_s, "not_in_view", None)
             return None
         session = self._session or self._restart()
+        # Beyond the track's samples (the people pass last saw the person a while ago),
+        # a person still being tracked is followed on: the last pose is the guide.
         guide = self._prev if self._prev is not None else track_box
+        assert guide is not None
         if self._crop is None or not keep_crop(self._crop, guide):
             self._crop = crop_box(guide, (w, h))
         x0, y0, x1, y1 = self._crop
         found = session.process(rgb[y0:y1, x0:x1], time_s)
         if not found:
             self._prev = None
-            self._drop(frame, time_s, "no_pose", track_box)
+            if track_box is None:
+                self._restart()
+                self._drop(frame, time_s, "not_in_view", None)
+            else:
+                self._drop(frame, time_s, "no_pose", track_box)
             return None
         det = found[0].shifted(x0, y0)
         box = det.box()
-        own = box_iou(box, track_box)
+        own = box_iou(box, track_box if track_box is not None else guide)
         other = max(
             (box_iou(box, b) for t in self.others if (b := t.box_at(frame)) is not None),
             default=0.0,
         )
-        if own < 0.5 and other > own + 0.1:
+        trunk = self._trunk(det)
+        if (
+            (own < 0.5 and other > own + 0.1)
+            or (track_box is None and own < 0.3)
+            or self._nearer_someone_else(det, frame)
+            or self._jumped(trunk, time_s)
+        ):
             self._restart()
             self._drop(frame, time_s, "another_person", box)
             return None
+        self._last_trunk = None if trunk is None else (*trunk, time_s)
         if self._last_reason is not None:
             self.events.append({"frame": frame, "time_s": round(time_s, 6), "event": "found"})
             self._last_reason = None
         self._prev = box
         return det
+
+    def _trunk(self, det: Detection) -> tuple[float, float, float] | None:
+        """Mid-hip (x, y) and torso length (mid-shoulder to mid-hip) in pixels, or None
+        when the pose is unsure of its hips or shoulders."""
+        joints = self._hips + self._shoulders
+        if (det.confidence[joints] < 0.5).any():
+            return None
+        hip = det.keypoints[self._hips, :2].mean(axis=0)
+        shoulder = det.keypoints[self._shoulders, :2].mean(axis=0)
+        torso = float(np.linalg.norm(shoulder - hip))
+        return (float(hip[0]), float(hip[1]), torso) if torso > 0 else None
+
+    def _jumped(self, trunk: tuple[float, float, float] | None, time_s: float) -> bool:
+        """Whether the hips moved faster than a body moves (``MAX_TRUNK_SPEED`` torso
+        lengths a second) since the last pose kept: the landmarker slid, at least partly,
+        onto someone else."""
+        if trunk is None or self._last_trunk is None:
+            return False
+        x, y, torso, t = self._last_trunk
+        dt = time_s - t
+        if not dt > 0:
+            return False
+        return math.hypot(trunk[0] - x, trunk[1] - y) / dt > MAX_TRUNK_SPEED * torso
+
+    def _nearer_someone_else(self, det: Detection, frame: int) -> bool:
+        """Whether the pose's keypoints lie clearly nearer another person's (as the people
+        pass found them, interpolated between its samples) than the subject's: the
+        landmarker has slid onto someone the subject stands in front of or behind, where
+        their boxes overlap too much to tell."""
+        mine = self.chosen.points_at(frame, reach=self.scan.every)
+        if mine is None:
+            return False
+        xy = np.where((det.confidence >= 0.5)[:, None], det.keypoints[:, :2], np.nan)
+        size = float(np.hypot(*(np.nanmax(xy, axis=0) - np.nanmin(xy, axis=0))))
+        d_own = _median_gap(xy, mine)
+        if d_own is None or not size > 0 or d_own < SAME_PERSON_GAP * size:
+            return False
+        for t in self.others:
+            d = _median_gap(xy, t.points_at(frame, reach=self.scan.every))
+            if d is not None and d < NEARER * d_own:
+                return True
+        return False
 
     def summary(self) -> dict[str, Any]:
         """Kept and dropped frame counts, for the sequence's metadata."""

@@ -24,7 +24,14 @@ import numpy as np
 from posecoach.errors import require
 from posecoach.extract.base import Box, Detection, register_backend
 
-__all__ = ["MediaPipeBackend", "MediaPipeSession", "REQUIRED_VERSION", "box_iou"]
+__all__ = [
+    "MediaPipeBackend",
+    "MediaPipeSession",
+    "REQUIRED_VERSION",
+    "box_iou",
+    "box_inside",
+    "same_person_box",
+]
 
 REQUIRED_VERSION = "0.10.21"
 _MODELS = (
@@ -46,6 +53,35 @@ def box_iou(a: Box, b: Box) -> float:
     inter = ix * iy
     area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return float(inter / area) if area > 0 else 0.0
+
+
+def box_inside(a: Box, b: Box) -> float:
+    """Share of box ``a`` that lies inside box ``b``.
+
+    Example
+    -------
+    >>> box_inside((0, 0, 2, 2), (1, 0, 10, 10)), box_inside((0, 0, 2, 2), (5, 5, 9, 9))
+    (0.5, 0.0)
+    """
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    own = (a[2] - a[0]) * (a[3] - a[1])
+    return float(ix * iy / own) if own > 0 else 0.0
+
+
+def same_person_box(a: Box, b: Box) -> bool:
+    """Whether box ``a`` is most likely a second find of the person in box ``b``: they
+    overlap (IoU > 0.3), or ``a`` lies mostly (70%) inside ``b`` (what is left of a
+    person after blanking them: an arm, a leg, a strip of the body).
+
+    Example
+    -------
+    >>> same_person_box((40, 10, 60, 90), (0, 0, 100, 100))  # a strip inside a person
+    True
+    >>> same_person_box((90, 0, 190, 100), (0, 0, 100, 100))  # someone beside them
+    False
+    """
+    return box_iou(a, b) > 0.3 or box_inside(a, b) > 0.7
 
 
 def _mediapipe() -> Any:
@@ -108,9 +144,13 @@ class MediaPipeBackend:
     name = "mediapipe"
     skeleton = "blazepose_33"
 
-    def __init__(self, finder_max_side: int = 1920) -> None:
+    def __init__(self, finder_max_side: int = 1920, finder_min_side: int = 1920) -> None:
         self._finder: MediaPipeSession | None = None
         self.finder_max_side = finder_max_side
+        #: Smaller frames are enlarged to this long side for the people finder: on the
+        #: Pose2Sim multi-person view downscaled to 720 px wide it finds only one of the
+        #: two people, enlarged back to 1920 px both.
+        self.finder_min_side = finder_min_side
 
     def available(self) -> tuple[bool, str]:
         """Whether mediapipe 0.10.21 and its bundled models are installed.
@@ -149,10 +189,26 @@ class MediaPipeBackend:
         """A MediaPipe session (tracking mode unless ``static``)."""
         return MediaPipeSession(static=static)
 
+    def _finder_scale(self, long_side: int) -> float:
+        """How much the people finder scales a frame with this long side.
+
+        Example
+        -------
+        >>> b = MediaPipeBackend()
+        >>> b._finder_scale(3840), b._finder_scale(1920), b._finder_scale(1280)
+        (0.5, 1.0, 1.5)
+        """
+        if long_side > self.finder_max_side:
+            return self.finder_max_side / long_side
+        if 0 < long_side < self.finder_min_side:
+            return self.finder_min_side / long_side
+        return 1.0
+
     def find_people(self, rgb: np.ndarray, max_people: int = 4) -> list[Detection]:
         """Up to ``max_people`` people (full-frame pixels), most confident first.
 
-        Runs the static detector + landmarker on a copy (at most ``finder_max_side`` px), blanks
+        Runs the static detector + landmarker on a copy (scaled to a long side between
+        ``finder_min_side`` and ``finder_max_side`` px), blanks
         each person found (its segmentation mask, dilated) and searches again, until
         nobody is found or a blanked person turns up a second time.
 
@@ -167,8 +223,8 @@ class MediaPipeBackend:
         if self._finder is None:
             self._finder = MediaPipeSession(static=True, segmentation=True)
         h, w = rgb.shape[:2]
-        scale = min(1.0, self.finder_max_side / max(h, w))
-        image = cv2.resize(rgb, (round(w * scale), round(h * scale))) if scale < 1 else rgb.copy()
+        scale = self._finder_scale(max(h, w))
+        image = cv2.resize(rgb, (round(w * scale), round(h * scale))) if scale != 1 else rgb.copy()
         sh, sw = image.shape[:2]
         boxes: list[Box] = []
         people: list[Detection] = []
@@ -180,7 +236,7 @@ class MediaPipeBackend:
                 break
             det = found[0]
             box = det.box()
-            if any(box_iou(box, b) > 0.3 for b in boxes):
+            if any(same_person_box(box, b) for b in boxes):
                 repeats += 1  # what was left of a blanked person: blank it more, go on
                 if repeats >= 2:
                     break
@@ -199,6 +255,38 @@ class MediaPipeBackend:
             grown = cv2.dilate(blank, kernel)
             image[grown > 0] = 0
         return people
+
+    def find_person_near(self, rgb: np.ndarray, box: Box, scale: float = 1.5) -> Detection | None:
+        """The person in a square crop ``scale`` times the size of ``box`` round its centre
+        (full-frame pixels), or None: looks for someone where they are expected, without
+        blanking whoever stands in front of them.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> MediaPipeBackend().find_person_near(np.zeros((48, 64, 3), np.uint8), (10, 10, 30, 40))
+        """
+        import cv2
+
+        if self._finder is None:
+            self._finder = MediaPipeSession(static=True, segmentation=True)
+        h, w = rgb.shape[:2]
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        half = scale * max(box[2] - box[0], box[3] - box[1]) / 2
+        x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+        x1, y1 = min(w, int(cx + half) + 1), min(h, int(cy + half) + 1)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        crop = rgb[y0:y1, x0:x1]
+        shrink = self._finder_scale(max(h, w))
+        if shrink != 1:
+            crop = cv2.resize(crop, (round(crop.shape[1] * shrink), round(crop.shape[0] * shrink)))
+        found = self._finder.process(np.ascontiguousarray(crop))
+        if not found:
+            return None
+        det = found[0]
+        kp = det.keypoints / shrink + np.array([x0, y0, 0.0])
+        return Detection(kp, det.confidence, det.world, det.score)
 
     def close(self) -> None:
         """Release the people finder."""

@@ -6,8 +6,9 @@ prediction and a Hungarian assignment (:func:`scipy.optimize.linear_sum_assignme
 box overlap, so a person keeps one id through short occlusions and missed detections.
 The subject is then chosen among the tracks by a rule (:func:`choose_track`):
 
-- ``"longest"`` (the default): in view the longest (the person exercising is usually in
-  view throughout; a passer-by is not);
+- ``"longest"`` (the default): in view the longest, counted in sampled frames where the
+  person was found (the person exercising is usually in view throughout; a passer-by is
+  not), ties broken by time span, then size;
 - ``"largest"``: the largest typical box;
 - ``"central"``: the typical box nearest the image centre;
 - ``"most-active"``: the most movement of the box relative to its size;
@@ -30,6 +31,8 @@ Example
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +50,17 @@ __all__ = [
     "PeopleScan",
     "link_people",
     "scan_people",
+    "scan_step",
+    "PeopleScanner",
     "choose_track",
     "describe_people",
 ]
 
 #: Sampled frames a track may miss before it ends (a person hidden for longer gets a new id).
 MAX_MISSED = 3
+#: A box found by looking again near where a person was expected is that person, not one
+#: already found, when it overlaps every box already found less than this.
+NEAR_SAME = 0.5
 
 
 def _centre(b: Box) -> tuple[float, float]:
@@ -71,6 +79,8 @@ class PersonTrack:
     frames: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
+    #: Per sample, the finder's keypoints (K, 2) in pixels with NaN where unsure, or None.
+    points: list[np.ndarray | None] = field(default_factory=list)
 
     @property
     def first_time(self) -> float:
@@ -100,36 +110,114 @@ class PersonTrack:
         sizes = np.asarray([_diag(b) for b in self.boxes])
         return float(np.mean(np.linalg.norm(np.diff(c, axis=0), axis=1) / sizes[1:]))
 
-    def _predict(self) -> Box:
-        """The box expected at the next sample (constant velocity of the last two)."""
-        if len(self.boxes) < 2:
-            return self.boxes[-1]
-        a, b = np.asarray(self.boxes[-2]), np.asarray(self.boxes[-1])
-        nxt = b + (b - a)
-        return (float(nxt[0]), float(nxt[1]), float(nxt[2]), float(nxt[3]))
+    def _predict(self, frame: int | None = None) -> Box:
+        """The box expected at ``frame`` (default: one sampling step after the last).
 
-    def box_at(self, frame: int, reach: int = 0) -> Box | None:
-        """The box at ``frame``: interpolated between samples, held for ``reach`` frames
-        beyond the first and last; None when the person is not in view then.
+        The centre moves at the velocity of the last two samples (per frame, so a person
+        hidden for several scans is looked for where they have walked to); the size stays
+        that of the last box, so a shrinking box never extrapolates to nothing.
 
         Example
         -------
-        >>> t = PersonTrack(1, [0, 10], [0.0, 0.3], [(0, 0, 10, 10), (10, 0, 20, 10)])
-        >>> t.box_at(5), t.box_at(12, reach=5), t.box_at(30, reach=5)
-        ((5.0, 0.0, 15.0, 10.0), (10, 0, 20, 10), None)
+        >>> t = PersonTrack(1, [0, 10], [0.0, 0.3], [(0, 0, 10, 20), (5, 0, 15, 20)])
+        >>> t._predict(30)
+        (15.0, 0.0, 25.0, 20.0)
+        """
+        last = self.boxes[-1]
+        if len(self.boxes) < 2:
+            return last
+        f0, f1 = self.frames[-2], self.frames[-1]
+        ahead = (f1 - f0) if frame is None else frame - f1
+        (ax, ay), (bx, by) = _centre(self.boxes[-2]), _centre(last)
+        k = ahead / max(f1 - f0, 1)
+        dx, dy = (bx - ax) * k, (by - ay) * k
+        return (last[0] + dx, last[1] + dy, last[2] + dx, last[3] + dy)
+
+    def _steady_velocity(self) -> np.ndarray:
+        """Pixels per frame the box centre moved over the last three samples when it moved
+        steadily (two steps within 45 degrees and a factor of two of each other: someone
+        walking through), else zero (someone exercising turns back and forth).
+
+        Example
+        -------
+        >>> walk = PersonTrack(1, [0, 10, 20], [0, .3, .7], [(0, 0, 9, 9), (10, 0, 19, 9),
+        ...                    (22, 0, 31, 9)])
+        >>> walk._steady_velocity().tolist()
+        [1.1, 0.0]
+        >>> back = PersonTrack(1, [0, 10, 20], [0, .3, .7], [(0, 0, 9, 9), (10, 0, 19, 9),
+        ...                    (2, 0, 11, 9)])
+        >>> back._steady_velocity().tolist()
+        [0.0, 0.0]
+        """
+        if len(self.boxes) < 3:
+            return np.zeros(2)
+        c = np.asarray([_centre(b) for b in self.boxes[-3:]])
+        f = np.asarray(self.frames[-3:], dtype=np.float64)
+        v1, v2 = (c[1] - c[0]) / max(f[1] - f[0], 1), (c[2] - c[1]) / max(f[2] - f[1], 1)
+        n1, n2 = float(np.linalg.norm(v1)), float(np.linalg.norm(v2))
+        if n1 == 0 or n2 == 0 or not 0.5 <= n2 / n1 <= 2:
+            return np.zeros(2)
+        if float(v1 @ v2) / (n1 * n2) < math.cos(math.pi / 4):
+            return np.zeros(2)
+        return (v1 + v2) / 2
+
+    def box_at(self, frame: int, reach: int = 0) -> Box | None:
+        """The box at ``frame``: interpolated between samples; for ``reach`` frames after
+        the last sample, the last box moved on at :meth:`_steady_velocity` (a passer-by
+        walks on; someone exercising stays); before the first, the first box; None when
+        the person is not in view then.
+
+        Example
+        -------
+        >>> t = PersonTrack(1, [0, 10, 20], [0.0, 0.3, 0.7], [(0, 0, 10, 10), (10, 0, 20, 10),
+        ...                 (20, 0, 30, 10)])
+        >>> t.box_at(5), t.box_at(22, reach=5), t.box_at(30, reach=5)
+        ((5.0, 0.0, 15.0, 10.0), (22.0, 0.0, 32.0, 10.0), None)
         """
         if frame < self.frames[0] - reach or frame > self.frames[-1] + reach:
             return None
         if frame <= self.frames[0]:
             return self.boxes[0]
         if frame >= self.frames[-1]:
-            return self.boxes[-1]
+            dx, dy = (float(v) for v in self._steady_velocity() * (frame - self.frames[-1]))
+            last = self.boxes[-1]
+            return (last[0] + dx, last[1] + dy, last[2] + dx, last[3] + dy)
         j = int(np.searchsorted(self.frames, frame))
         f0, f1 = self.frames[j - 1], self.frames[j]
         w = (frame - f0) / max(f1 - f0, 1)
         a, b = np.asarray(self.boxes[j - 1]), np.asarray(self.boxes[j])
         out = a + w * (b - a)
         return (float(out[0]), float(out[1]), float(out[2]), float(out[3]))
+
+    def points_at(self, frame: int, reach: int = 0) -> np.ndarray | None:
+        """The finder's keypoints at ``frame``: interpolated between the two samples round
+        it, moved with the box for ``reach`` frames after the last (:meth:`box_at`), None
+        where there are none.
+
+        Example
+        -------
+        >>> t = PersonTrack(1, [0, 10], [0.0, 0.3], [(0, 0, 9, 9), (10, 0, 19, 9)],
+        ...                 [np.array([[0.0, 0.0]]), np.array([[10.0, 4.0]])])
+        >>> t.points_at(5).tolist(), t.points_at(15, reach=5).tolist(), t.points_at(20)
+        ([[5.0, 2.0]], [[10.0, 4.0]], None)
+        """
+        if len(self.points) != len(self.frames) or not self.frames:
+            return None
+        if frame < self.frames[0] - reach or frame > self.frames[-1] + reach:
+            return None
+        if frame <= self.frames[0]:
+            return self.points[0]
+        if frame >= self.frames[-1]:
+            last = self.points[-1]
+            if last is None:
+                return None
+            return last + self._steady_velocity() * (frame - self.frames[-1])
+        j = int(np.searchsorted(self.frames, frame))
+        a, b = self.points[j - 1], self.points[j]
+        if a is None or b is None:
+            return a if frame - self.frames[j - 1] <= self.frames[j] - frame else b
+        w = (frame - self.frames[j - 1]) / max(self.frames[j] - self.frames[j - 1], 1)
+        return a + w * (b - a)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: id, first and last time, samples, typical box."""
@@ -142,13 +230,74 @@ class PersonTrack:
         }
 
 
-def _cost(track: PersonTrack, box: Box) -> float:
-    """1 - IoU with the predicted box; without overlap, 1 + centre distance / diagonal."""
-    pred = track._predict()
+def _cost(track: PersonTrack, box: Box, frame: int) -> float:
+    """1 - IoU with the box predicted at ``frame``; without overlap, 1 + centre distance /
+    diagonal."""
+    pred = track._predict(frame)
     iou = box_iou(pred, box)
     if iou > 0:
         return 1.0 - iou
     return 1.0 + math.dist(_centre(pred), _centre(box)) / _diag(pred)
+
+
+class PeopleLinker:
+    """:func:`link_people` one sample at a time, so a caller can ask where each person
+    still being followed is expected (:meth:`expected`) before handing in the boxes."""
+
+    def __init__(self, *, max_missed: int = MAX_MISSED, max_cost: float = 1.6) -> None:
+        self.max_missed = max_missed
+        self.max_cost = max_cost
+        self.finished: list[PersonTrack] = []
+        self.active: list[tuple[PersonTrack, int]] = []  # (track, samples missed)
+        self.next_id = 1
+
+    def expected(self, frame: int) -> list[tuple[PersonTrack, Box]]:
+        """The tracks still followed and the box each is expected at at ``frame``."""
+        return [(t, t._predict(frame)) for t, _ in self.active]
+
+    def add(
+        self,
+        frame: int,
+        time: float,
+        boxes: Sequence[Box],
+        points: Sequence[np.ndarray | None] | None = None,
+    ) -> None:
+        """Link the boxes found at ``frame`` (see :func:`link_people`), with the finder's
+        keypoints of each box when given."""
+        matched: dict[int, int] = {}
+        if self.active and boxes:
+            cost = np.array([[_cost(t, b, frame) for b in boxes] for t, _ in self.active])
+            rows, cols = linear_sum_assignment(cost)
+            matched = {
+                int(c): int(r)
+                for r, c in zip(rows, cols, strict=True)
+                if cost[r, c] <= self.max_cost
+            }
+        still: list[tuple[PersonTrack, int]] = []
+        used_tracks = set(matched.values())
+        for r, (t, missed) in enumerate(self.active):
+            if r in used_tracks:
+                still.append((t, 0))
+            elif missed + 1 > self.max_missed:
+                self.finished.append(t)
+            else:
+                still.append((t, missed + 1))
+        for c, box in enumerate(boxes):
+            if c in matched:
+                t = self.active[matched[c]][0]
+            else:
+                t = PersonTrack(self.next_id)
+                self.next_id += 1
+                still.append((t, 0))
+            t.frames.append(int(frame))
+            t.times.append(float(time))
+            t.boxes.append(tuple(float(v) for v in box))  # type: ignore[arg-type]
+            t.points.append(None if points is None else points[c])
+        self.active = still
+
+    def tracks(self) -> list[PersonTrack]:
+        """Every track so far, by id."""
+        return sorted(self.finished + [t for t, _ in self.active], key=lambda t: t.id)
 
 
 def link_people(
@@ -165,39 +314,10 @@ def link_people(
     (``max_cost``); otherwise it starts a new track. A track unmatched for more than
     ``max_missed`` samples ends.
     """
-    finished: list[PersonTrack] = []
-    active: list[tuple[PersonTrack, int]] = []  # (track, samples missed)
-    next_id = 1
+    linker = PeopleLinker(max_missed=max_missed, max_cost=max_cost)
     for frame, time, boxes in samples:
-        matched: dict[int, int] = {}
-        if active and boxes:
-            cost = np.array([[_cost(t, b) for b in boxes] for t, _ in active])
-            rows, cols = linear_sum_assignment(cost)
-            matched = {
-                int(c): int(r) for r, c in zip(rows, cols, strict=True) if cost[r, c] <= max_cost
-            }
-        still: list[tuple[PersonTrack, int]] = []
-        used_tracks = set(matched.values())
-        for r, (t, missed) in enumerate(active):
-            if r in used_tracks:
-                still.append((t, 0))
-            elif missed + 1 > max_missed:
-                finished.append(t)
-            else:
-                still.append((t, missed + 1))
-        for c, box in enumerate(boxes):
-            if c in matched:
-                t = active[matched[c]][0]
-            else:
-                t = PersonTrack(next_id)
-                next_id += 1
-                still.append((t, 0))
-            t.frames.append(int(frame))
-            t.times.append(float(time))
-            t.boxes.append(tuple(float(v) for v in box))  # type: ignore[arg-type]
-        active = still
-    tracks = finished + [t for t, _ in active]
-    return sorted(tracks, key=lambda t: t.id)
+        linker.add(frame, time, boxes)
+    return linker.tracks()
 
 
 @dataclass
@@ -280,15 +400,15 @@ def choose_track(
     """
     if not tracks:
         raise InputError("expected at least one person in the video, found nobody")
-    if isinstance(spec, bool):
+    if isinstance(spec, bool | np.bool_):
         raise InputError(f"expected a subject rule, box or person id, got {spec!r}")
-    if isinstance(spec, int):
+    if isinstance(spec, int | np.integer):
         for t in tracks:
             if t.id == spec:
                 return t
         raise InputError(f"no person {spec} in this video; found {describe_people(tracks)}")
     if spec == "longest":
-        return max(tracks, key=lambda t: (t.last_time - t.first_time, len(t.frames), t.area))
+        return max(tracks, key=lambda t: (len(t.frames), t.last_time - t.first_time, t.area))
     if spec == "largest":
         return max(tracks, key=lambda t: t.area)
     if spec == "most-active":
@@ -321,6 +441,143 @@ def choose_track(
     raise InputError(f"expected a subject rule, box or person id, got {spec!r}")
 
 
+def scan_step(fps: float, every: int | None = None) -> int:
+    """Frames between the people pass's samples: ``every``, else three times a second.
+
+    Example
+    -------
+    >>> scan_step(60.0), scan_step(25.0), scan_step(30.0, every=4)
+    (20, 8, 4)
+    """
+    return max(1, round(fps / 3)) if every is None else max(1, int(every))
+
+
+def _points(det: Any) -> np.ndarray:
+    """A detection's keypoints (K, 2), NaN where its confidence is below one half."""
+    xy = np.asarray(det.keypoints, dtype=np.float64)[:, :2].copy()
+    xy[np.asarray(det.confidence) < 0.5] = np.nan
+    return xy
+
+
+class PeopleScanner:
+    """The people pass, one frame at a time: :meth:`add` every frame (it runs the finder
+    on every ``step``-th), then :meth:`result`. Lets a caller scan while it decodes the
+    video for something else (extraction tracks the only person in the same pass); with
+    ``background=True`` the finder works on a thread of its own, beside the caller's
+    tracking (on two cores the people pass then costs little wall time).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> class Nobody:
+    ...     def find_people(self, rgb, max_people=4):
+    ...         return []
+    >>> scanner = PeopleScanner(Nobody(), step=2, fps=30.0)
+    >>> for i in range(5):
+    ...     _ = scanner.add(i, i / 30, np.zeros((4, 6, 3), np.uint8))
+    >>> scan = scanner.result()
+    >>> scan.sampled, scan.n_frames, scan.image_size, scan.tracks
+    ([0, 2, 4], 5, (6, 4), [])
+    """
+
+    def __init__(
+        self,
+        backend: PoseBackend,
+        *,
+        step: int,
+        fps: float,
+        max_people: int = 4,
+        background: bool = False,
+    ) -> None:
+        self.backend = backend
+        self.step = step
+        self.fps = fps
+        self.max_people = max_people
+        self.samples: list[tuple[int, float, list[Box]]] = []
+        self.linker = PeopleLinker()
+        self._near = getattr(backend, "find_person_near", None)
+        self.size = (0, 0)
+        self.n_frames = 0
+        #: The most people the finder saw in one sampled frame so far.
+        self.max_together = 0
+        self._queue: queue.Queue[Any] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=4)
+            self._thread = threading.Thread(target=self._work, name="posecoach-people", daemon=True)
+            self._thread.start()
+
+    def add(self, index: int, time_s: float, rgb: np.ndarray) -> list[Box] | None:
+        """Count frame ``index``; on a sampled frame return the boxes found (None on the
+        other frames, and always None in the background, where they come later)."""
+        self.n_frames = max(self.n_frames, index + 1)
+        if index % self.step:
+            return None
+        if self._queue is not None:
+            if self._error is None:
+                self._queue.put((index, float(time_s), rgb))
+            return None
+        return self._look(index, float(time_s), rgb)
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._look(*item)
+                except BaseException as exc:  # handed to the caller by result()
+                    self._error = exc
+
+    def _look(self, index: int, time_s: float, rgb: np.ndarray) -> list[Box]:
+        h, w = rgb.shape[:2]
+        self.size = (w, h)
+        found = self.backend.find_people(rgb, max_people=self.max_people)
+        boxes = [p.box() for p in found]
+        points = [_points(p) for p in found]
+        if self._near is not None:
+            # Look again where someone still followed is expected but was not found
+            # (partly hidden behind another person, whom the search above blanked).
+            for _, where in self.linker.expected(index):
+                if len(boxes) >= self.max_people:
+                    break
+                if any(box_iou(where, b) >= NEAR_SAME for b in boxes):
+                    continue
+                det = self._near(rgb, where)
+                if det is None:
+                    continue
+                box = det.box()
+                if box_iou(box, where) > 0 and all(box_iou(box, b) < NEAR_SAME for b in boxes):
+                    boxes.append(box)
+                    points.append(_points(det))
+        self.linker.add(index, time_s, boxes, points)
+        self.samples.append((index, time_s, boxes))
+        self.max_together = max(self.max_together, len(boxes))
+        return boxes
+
+    def close(self) -> None:
+        """Wait for the background finder to finish (nothing to do in the foreground)."""
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def result(self) -> PeopleScan:
+        """The tracks linked from the samples so far (after the background finder is
+        done); re-raises what the finder raised."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return PeopleScan(
+            self.linker.tracks(),
+            [s[0] for s in self.samples],
+            self.step,
+            self.size,
+            self.n_frames,
+            self.fps,
+        )
+
+
 def scan_people(
     source: str | Path,
     backend: PoseBackend,
@@ -338,20 +595,10 @@ def scan_people(
 
     info = probe_source(Path(source), fps=fps)
     rate = float(info.fps or fps)
-    step = max(1, round(rate / 3)) if every is None else max(1, int(every))
-    samples: list[tuple[int, float, list[Box]]] = []
-    size = (0, 0)
-    n = 0
+    scanner = PeopleScanner(backend, step=scan_step(rate, every), fps=rate, max_people=max_people)
     for i, frame in enumerate(read_frames(Path(source), fps=fps, strict=strict)):
         if max_frames is not None and i >= max_frames:
             break
-        n = i + 1
-        if i % step:
-            continue
-        h, w = frame.image.shape[:2]
-        size = (w, h)
-        people = backend.find_people(frame.image, max_people=max_people)
-        samples.append((i, frame.time, [p.box() for p in people]))
-        if progress is not None:
+        if scanner.add(i, frame.time, frame.image) is not None and progress is not None:
             progress(i + 1)
-    return PeopleScan(link_people(samples), [s[0] for s in samples], step, size, n, rate)
+    return scanner.result()

@@ -124,6 +124,30 @@ def _row(det: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return det.keypoints, det.confidence, world
 
 
+class Rows:
+    """The per-frame rows of one extraction pass (keypoints, confidence, world)."""
+
+    def __init__(self, n_joints: int) -> None:
+        self.k = n_joints
+        self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.times: list[float] = []
+        self.size: tuple[int, int] | None = None
+        self.found = 0
+        self.events: list[dict[str, Any]] = []
+        #: The frame where the pass stopped tracking (its rows will not be used), or None.
+        self.abandoned: int | None = None
+
+    def add(self, frame: Any, det: Any) -> None:
+        h, w = frame.image.shape[:2]
+        self.size = self.size or (w, h)
+        self.found += det is not None
+        self.rows.append(_row(det, self.k))
+        self.times.append(frame.time)
+
+    def skip(self, frame: Any) -> None:
+        self.add(frame, None)
+
+
 def _run(
     source: Path,
     backend: PoseBackend,
@@ -135,7 +159,7 @@ def _run(
     progress: ProgressCallback | None,
 ) -> tuple[PoseSequence, int]:
     from posecoach.extract.follow import TrackFollower, chosen_event
-    from posecoach.extract.people import choose_track, scan_people
+    from posecoach.extract.people import PeopleScanner, choose_track, scan_step
     from posecoach.skeletons import get
     from posecoach.video import is_image_path, probe_source, read_frames
 
@@ -144,71 +168,82 @@ def _run(
     total = info.n_frames if max_frames is None else min(info.n_frames or max_frames, max_frames)
     k = get(backend.skeleton).n_joints
     people: dict[str, Any] = {}
-    follower: TrackFollower | None = None
-    tracker: SubjectTracker | None = None
-    # the people pass takes about a fifth of the work of following (bench/people.py)
-    share = 0.0 if static or subject is None else 0.2
 
     def report(done: float) -> None:
         if progress is not None:
             n = max(total, 1)
             progress(min(n, round(done)), n)
 
+    def frames() -> Iterator[Any]:
+        for i, frame in enumerate(prefetch(read_frames(source, fps=fps, strict=strict))):
+            if max_frames is not None and i >= max_frames:
+                return
+            yield frame
+
+    def track_all(tracker: SubjectTracker, scanner: PeopleScanner | None) -> Rows:
+        """One pass: the tracker on every frame (until the scanner riding along sees a
+        second person: progress then waits for the second pass), the scanner on its
+        sampled frames."""
+        rows = Rows(k)
+        try:
+            for i, frame in enumerate(frames()):
+                if scanner is not None:
+                    scanner.add(i, frame.time, frame.image)
+                    if scanner.max_together > 1 and rows.abandoned is None:
+                        rows.abandoned = i  # someone else is in view: follow instead
+                if rows.abandoned is not None:
+                    rows.skip(frame)
+                else:
+                    rows.add(frame, tracker.process(frame.image, frame.time))
+                    report(i + 1)
+        finally:
+            tracker.close()
+        rows.events = tracker.events
+        return rows
+
     if static or subject is None:
         mode = "frames" if static else "plain"
-        tracker = SubjectTracker(backend, subject, static=static)
+        rows = track_all(SubjectTracker(backend, subject, static=static), None)
+        dropped = None
     else:
-        scan = scan_people(
-            source,
-            backend,
-            fps=fps,
-            strict=strict,
-            max_frames=max_frames,
-            progress=lambda i: report(share * i),
-        )
+        # Never lose the only person: the people pass runs in the same decoding pass as
+        # plain tracking; when it never sees two people at once, plain tracking's frames
+        # are the result (every frame the landmarker finds). Otherwise a second pass
+        # follows the chosen person.
+        rate = float(info.fps or fps)
+        scanner = PeopleScanner(backend, step=scan_step(rate), fps=rate, background=True)
+        try:
+            rows = track_all(SubjectTracker(backend, None), scanner)
+        finally:
+            scanner.close()
+        scan = scanner.result()
         people = scan.to_dict()
         chosen = choose_track(scan.tracks, subject, scan.image_size) if scan.tracks else None
         explicit = isinstance(subject, (tuple, int))
         alone = scan.max_together <= 1 and (len(scan.tracks) <= 1 or not explicit)
+        people["subject_id"] = None if chosen is None else chosen.id
+        dropped = None
         if chosen is None or alone:
-            # Never lose the only person: with nobody else in view, plain tracking keeps
-            # every frame the landmarker finds.
             mode = "plain"
-            tracker = SubjectTracker(backend, None)
+            if chosen is not None:
+                rows.events = [chosen_event(chosen), *rows.events]
+            report(total)
         else:
             mode = "follow"
             follower = TrackFollower(backend, scan, chosen)
-        people["subject_id"] = None if chosen is None else chosen.id
-    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    times: list[float] = []
-    size: tuple[int, int] | None = None
-    found = 0
-    try:
-        frames = read_frames(source, fps=fps, strict=strict)
-        for frame in prefetch(frames):
-            if max_frames is not None and len(rows) >= max_frames:
-                break
-            h, w = frame.image.shape[:2]
-            size = size or (w, h)
-            if follower is not None:
-                det = follower.process(frame.image, len(rows), frame.time)
-            else:
-                assert tracker is not None
-                det = tracker.process(frame.image, frame.time)
-            found += det is not None
-            rows.append(_row(det, k))
-            times.append(frame.time)
-            report(share * total + (1 - share) * len(rows))
-    finally:
-        if tracker is not None:
-            tracker.close()
-        if follower is not None:
-            follower.close()
-    if not rows or size is None:
+            start = rows.abandoned or 0
+            rows = Rows(k)
+            try:
+                for i, frame in enumerate(frames()):
+                    rows.add(frame, follower.process(frame.image, i, frame.time))
+                    report(start + (total - start) * (i + 1) / max(total, 1))
+            finally:
+                follower.close()
+            rows.events = follower.events
+            dropped = dict(follower.dropped)
+    size, found, events = rows.size, rows.found, rows.events
+    if not rows.rows or size is None:
         raise InputError(f"{source}: expected at least one frame, got none")
-    events = follower.events if follower is not None else (tracker.events if tracker else [])
-    if mode == "plain" and people.get("subject_id") is not None:
-        events = [chosen_event(scan.track(people["subject_id"])), *events]
     metadata: dict[str, Any] = {
         "source": str(source),
         "backend": backend.name,
@@ -220,9 +255,9 @@ def _run(
     }
     if people:
         metadata["people"] = people
-    if follower is not None:
-        metadata["frames_dropped"] = dict(follower.dropped)
-    seq = _build(backend, rows, times, fps=info.fps, image_size=size, metadata=metadata)
+    if dropped is not None:
+        metadata["frames_dropped"] = dropped
+    seq = _build(backend, rows.rows, rows.times, fps=info.fps, image_size=size, metadata=metadata)
     return seq, found
 
 
@@ -255,12 +290,14 @@ def extract(
         the default; ``"largest"``, ``"central"``, ``"most-active"``), a box ``(x0, y0,
         x1, y1[, seconds])`` in pixels, a person id from :func:`posecoach.extract.people.
         scan_people`, or None (plain tracking, no selection). A video is scanned for
-        people first (:mod:`posecoach.extract.people`); with only one person in view at
-        a time, plain tracking keeps every frame it finds, otherwise the chosen person
-        is followed (:mod:`posecoach.extract.follow`).
+        people (:mod:`posecoach.extract.people`) in the same decoding pass as plain
+        tracking; with only one person in view at a time plain tracking's result is
+        kept (every frame it finds), otherwise a second pass follows the chosen person
+        (:mod:`posecoach.extract.follow`).
     cache
         Reuse/store the raw result under ``<cache root>/poses/`` keyed by file content,
-        backend, options and posecoach version.
+        backend, options, posecoach version and a digest of the extraction code and the
+        model files.
     progress
         ``callback(done, total)`` after each frame.
     fps

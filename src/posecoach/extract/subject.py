@@ -60,32 +60,33 @@ def parse_subject(value: SubjectSpec | Sequence[float]) -> SubjectSpec:
     """
     if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
         return None
-    if isinstance(value, bool):
-        nums: list[float] = []
-    elif isinstance(value, int):
+    nums: list[float] = []
+    if isinstance(value, bool | np.bool_):
+        pass
+    elif isinstance(value, int | np.integer):
         if value >= 1:
             return int(value)
-        nums = []
     elif isinstance(value, str):
         text = value.strip().lower()
         if text in RULES:
             return text
         if text.isdigit() and int(text) >= 1:
             return int(text)
-        box, _, at = text.replace(" ", "").partition("@")
+        box, sep, at = text.replace(" ", "").partition("@")
         try:
-            nums = [float(p) for p in box.split(",")] + ([float(at)] if at else [])
+            nums = [float(p) for p in box.split(",")] + ([float(at)] if sep else [])
         except ValueError:
             nums = []
-        if at and len(nums) != 5:
+        if len(nums) != (5 if sep else 4):
             nums = []
-    else:
-        nums = [float(v) for v in value]
-    if len(nums) in (4, 5) and nums[2] > nums[0] and nums[3] > nums[1]:
-        if len(nums) == 5 and not nums[4] >= 0:
+    elif isinstance(value, Sequence | np.ndarray):
+        try:
+            nums = [float(v) for v in value]
+        except (TypeError, ValueError):
             nums = []
-        else:
-            return tuple(nums)
+    box_ok = len(nums) in (4, 5) and all(math.isfinite(v) for v in nums)
+    if box_ok and nums[2] > nums[0] and nums[3] > nums[1] and (len(nums) == 4 or nums[4] >= 0):
+        return tuple(nums)
     raise InputError(
         "expected subject 'longest', 'largest', 'central', 'most-active', 'none', a person "
         "id, or a box 'x0,y0,x1,y1[@seconds]', got " + repr(value)
