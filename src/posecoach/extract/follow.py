@@ -138,8 +138,8 @@ class TrackFollower:
         assert guide is not None
         if self._crop is None or not keep_crop(self._crop, guide):
             self._crop = crop_box(guide, (w, h))
-        x0, y0, x1, y1 = self._crop
-        found = session.process(rgb[y0:y1, x0:x1], time_s)
+        x0, y0 = self._crop[:2]
+        found = session.process(self._masked_crop(rgb, frame, guide), time_s)
         if not found:
             self._prev = None
             if track_box is None:
@@ -171,6 +171,50 @@ class TrackFollower:
             self._last_reason = None
         self._prev = box
         return det
+
+    def _masked_crop(self, rgb: np.ndarray, frame: int, guide: Box) -> np.ndarray:
+        """The crop, with the other people blanked where they stand outside the subject's
+        box (grown by a tenth): the landmarker cannot slide onto someone it cannot see,
+        and where two people overlap nothing is hidden.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> me = PersonTrack(1, [0], [0.0], [(0, 0, 10, 20)])
+        >>> you = PersonTrack(2, [0], [0.0], [(20, 0, 30, 20)])
+        >>> scan = PeopleScan([me, you], [0], 10, (40, 20), 1, 30.0)
+        >>> f = TrackFollower.__new__(TrackFollower)
+        >>> f.scan, f.others, f._crop = scan, [you], (0, 0, 40, 20)
+        >>> crop = f._masked_crop(np.full((20, 40, 3), 9, np.uint8), 0, (0, 0, 10, 20))
+        >>> int(crop[:, :11].min()), int(crop[:, 21:29].max()), int(crop[:, 31:].min())
+        (9, 0, 9)
+        """
+        assert self._crop is not None
+        x0, y0, x1, y1 = self._crop
+        crop = rgb[y0:y1, x0:x1]
+        gw, gh = (guide[2] - guide[0]) * 0.1, (guide[3] - guide[1]) * 0.1
+        keep = (guide[0] - gw - x0, guide[1] - gh - y0, guide[2] + gw - x0, guide[3] + gh - y0)
+        out: np.ndarray | None = None
+        for t in self.others:
+            b = t.box_at(frame, reach=self.scan.every)
+            if b is None:
+                continue
+            bx0, by0 = max(0, int(b[0]) - x0), max(0, int(b[1]) - y0)
+            bx1, by1 = (
+                min(x1 - x0, math.ceil(b[2]) - x0),
+                min(y1 - y0, math.ceil(b[3]) - y0),
+            )
+            if bx1 <= bx0 or by1 <= by0:
+                continue
+            if out is None:
+                out = crop.copy()
+            region = np.ones((by1 - by0, bx1 - bx0), bool)
+            kx0, ky0 = max(0, int(keep[0]) - bx0), max(0, int(keep[1]) - by0)
+            kx1, ky1 = math.ceil(keep[2]) - bx0, math.ceil(keep[3]) - by0
+            if kx1 > kx0 and ky1 > ky0:
+                region[ky0 : max(ky0, ky1), kx0 : max(kx0, kx1)] = False
+            out[by0:by1, bx0:bx1][region] = 0
+        return crop if out is None else out
 
     def _trunk(self, det: Detection) -> tuple[float, float, float] | None:
         """Mid-hip (x, y) and torso length (mid-shoulder to mid-hip) in pixels, or None
