@@ -87,13 +87,14 @@ def test_subject_keeps_one_identity_on_multi_person_video(
     for track in (a, w):
         steps = np.linalg.norm(np.diff(track, axis=0), axis=1)
         assert np.nanmax(steps) < 60  # px per frame at 60 fps: no jump to the other person
-    # never the same person: where both are reported, their hips stay apart, up to frame
-    # 79. From there the athlete, seen from behind, stands right in front of the woman,
-    # whose face BlazePose's face-keyed detector prefers: his pose slides onto her in some
-    # of frames 80-99 (bench/people.py section 2 measures it; the README names the limit).
-    both = (np.isfinite(a).all(axis=1) & np.isfinite(w).all(axis=1))[:80]
-    assert both.sum() >= 75
-    assert np.min(np.linalg.norm(a[:80][both] - w[:80][both], axis=1)) > 60
+    # never the same person: where both are reported, their hips stay apart. From frame
+    # ~66 the athlete, seen from behind, passes right in front of the woman, whose face
+    # BlazePose's face-keyed detector prefers; the woman's own follower keeps her pose,
+    # so the athlete's follower gives those frames up (another_person) instead of
+    # returning her pose (bench/people.py section 2).
+    both = np.isfinite(a).all(axis=1) & np.isfinite(w).all(axis=1)
+    assert both.sum() >= 60
+    assert np.min(np.linalg.norm(a[both] - w[both], axis=1)) > 60
     assert athlete.metadata["subject_events"][0]["event"] == "chosen"
 
 

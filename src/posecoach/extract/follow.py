@@ -27,7 +27,14 @@ from posecoach.extract.subject import crop_box, keep_crop
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import get
 
-__all__ = ["TrackFollower", "DROP_REASONS", "chosen_event", "subject_summary", "sequence_subject"]
+__all__ = [
+    "TrackFollower",
+    "FollowGroup",
+    "DROP_REASONS",
+    "chosen_event",
+    "subject_summary",
+    "sequence_subject",
+]
 
 #: Why a frame has no pose: the person is not in view (between the track's end and the
 #: next start), the landmarker found nobody in the crop, or it found another person.
@@ -72,6 +79,35 @@ def _median_gap(xy: np.ndarray, ref: np.ndarray | None, min_joints: int = 6) -> 
     return float(np.median(np.linalg.norm(xy[both] - ref[both], axis=1)))
 
 
+#: How many frames of kept poses a follower remembers, and how far back
+#: :class:`FollowGroup` looks to tell who a shared pose belongs to.
+HISTORY = 30
+LOOK_BACK = 10
+#: Two followers' poses within this share of the pose's size (median keypoint gap) are
+#: the same body, at least in part (two people side by side are a shoulder width, about a
+#: quarter of the size, apart or more).
+SAME_BODY = 0.15
+
+
+def xy_of(det: Detection) -> np.ndarray:
+    """A detection's keypoints (K, 2), NaN where its confidence is below one half."""
+    return np.where((det.confidence >= 0.5)[:, None], det.keypoints[:, :2], np.nan)
+
+
+def pose_size(xy: np.ndarray) -> float:
+    """Diagonal of the box round the finite keypoints (0 without two of them).
+
+    Example
+    -------
+    >>> pose_size(np.array([[0.0, 0.0], [3.0, 4.0], [np.nan, 9.0]]))
+    5.0
+    """
+    ok = np.isfinite(xy).all(axis=1)
+    if ok.sum() < 2:
+        return 0.0
+    return float(np.hypot(*(xy[ok].max(axis=0) - xy[ok].min(axis=0))))
+
+
 class TrackFollower:
     """The chosen person's detection in each frame of the video that was scanned.
 
@@ -98,6 +134,8 @@ class TrackFollower:
         self._last_reason: str | None = None
         # (mid-hip x, y, torso length, time) of the last pose kept, while tracking
         self._last_trunk: tuple[float, float, float, float] | None = None
+        #: The last ``HISTORY`` frames' kept poses, frame -> keypoints (K, 2).
+        self.kept: dict[int, np.ndarray] = {}
         sk = get(backend.skeleton)
         self._hips = [sk.index("left_hip"), sk.index("right_hip")]
         self._shoulders = [sk.index("left_shoulder"), sk.index("right_shoulder")]
@@ -170,7 +208,27 @@ class TrackFollower:
             self.events.append({"frame": frame, "time_s": round(time_s, 6), "event": "found"})
             self._last_reason = None
         self._prev = box
+        self.kept[frame] = xy_of(det)
+        self.kept.pop(frame - HISTORY, None)
         return det
+
+    def reject(self, frame: int, time_s: float, det: Detection) -> None:
+        """Take back the pose :meth:`process` just returned for ``frame``: it is someone
+        else's (:class:`FollowGroup` found another follower on the same body)."""
+        self.kept.pop(frame, None)
+        found = {"frame": frame, "time_s": round(time_s, 6), "event": "found"}
+        if self.events and self.events[-1] == found:
+            self.events.pop()  # it was not found after all: the run of drops goes on
+            self._last_reason = str(self.events[-1]["event"])
+        self._restart()
+        self._drop(frame, time_s, "another_person", det.box())
+
+    def past(self, frame: int) -> np.ndarray | None:
+        """The kept pose nearest ``LOOK_BACK`` frames before ``frame`` (within half of
+        that), keypoints (K, 2) with NaN where unsure; None without one."""
+        want = frame - LOOK_BACK
+        near = [f for f in self.kept if abs(f - want) <= LOOK_BACK // 2]
+        return self.kept[min(near, key=lambda f: abs(f - want))] if near else None
 
     def _masked_crop(self, rgb: np.ndarray, frame: int, guide: Box) -> np.ndarray:
         """The crop, with the other people blanked where they stand outside the subject's
@@ -247,8 +305,8 @@ class TrackFollower:
         mine = self.chosen.points_at(frame, reach=self.scan.every)
         if mine is None:
             return False
-        xy = np.where((det.confidence >= 0.5)[:, None], det.keypoints[:, :2], np.nan)
-        size = float(np.hypot(*(np.nanmax(xy, axis=0) - np.nanmin(xy, axis=0))))
+        xy = xy_of(det)
+        size = pose_size(xy)
         d_own = _median_gap(xy, mine)
         if d_own is None or not size > 0 or d_own < SAME_PERSON_GAP * size:
             return False
@@ -267,6 +325,67 @@ class TrackFollower:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+
+def _overlaps_ever(a: PersonTrack, b: PersonTrack) -> bool:
+    """Whether two tracks' boxes overlap at some frame where both were sampled."""
+    theirs = dict(zip(b.frames, b.boxes, strict=True))
+    return any(
+        f in theirs and box_iou(box, theirs[f]) > 0
+        for f, box in zip(a.frames, a.boxes, strict=True)
+    )
+
+
+class FollowGroup:
+    """The chosen person's :class:`TrackFollower`, and one for every person whose box ever
+    overlaps theirs (the people the landmarker could slide onto). When the subject's pose
+    and another follower's are the same body, it is given to the follower whose pose
+    ``LOOK_BACK`` frames earlier it continues best (the subject without a pose then loses
+    to a follower with one), and the subject's frame is dropped as
+    ``another_person`` when that is someone else: where one of two overlapping people is
+    seen from behind, BlazePose's face-keyed detector drifts onto the face it can see.
+
+    The extra followers cost one tracking run each, only in videos where people overlap.
+    """
+
+    def __init__(self, backend: PoseBackend, scan: PeopleScan, chosen: PersonTrack) -> None:
+        self.subject = TrackFollower(backend, scan, chosen)
+        self.rivals = [
+            TrackFollower(backend, scan, t)
+            for t in scan.tracks
+            if t.id != chosen.id and _overlaps_ever(t, chosen)
+        ]
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return self.subject.dropped
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.subject.events
+
+    def process(self, rgb: np.ndarray, frame: int, time_s: float) -> Detection | None:
+        """The subject's detection in frame ``frame``, or None (see the class)."""
+        det = self.subject.process(rgb, frame, time_s)
+        for rival in self.rivals:
+            theirs = rival.process(rgb, frame, time_s)
+            if det is None or theirs is None:
+                continue
+            mine_xy, their_xy = xy_of(det), xy_of(theirs)
+            gap = _median_gap(mine_xy, their_xy)
+            if gap is None or gap >= SAME_BODY * max(pose_size(mine_xy), 1e-9):
+                continue
+            d_mine = _median_gap(mine_xy, self.subject.past(frame))
+            d_theirs = _median_gap(their_xy, rival.past(frame))
+            if d_theirs is not None and (d_mine is None or d_theirs < d_mine):
+                self.subject.reject(frame, time_s, det)
+                det = None
+        return det
+
+    def close(self) -> None:
+        """Release every follower's session."""
+        for f in (self.subject, *self.rivals):
+            f.close()
 
 
 _REASON_WORDS = {

@@ -158,7 +158,7 @@ def _run(
     max_frames: int | None,
     progress: ProgressCallback | None,
 ) -> tuple[PoseSequence, int]:
-    from posecoach.extract.follow import TrackFollower, chosen_event
+    from posecoach.extract.follow import FollowGroup, chosen_event
     from posecoach.extract.people import PeopleScanner, choose_track, scan_step
     from posecoach.skeletons import get
     from posecoach.video import is_image_path, probe_source, read_frames
@@ -230,7 +230,7 @@ def _run(
             report(total)
         else:
             mode = "follow"
-            follower = TrackFollower(backend, scan, chosen)
+            follower = FollowGroup(backend, scan, chosen)
             start = rows.abandoned or 0
             rows = Rows(k)
             try:
