@@ -23,6 +23,7 @@ import numpy as np
 from posecoach.classify import fit_classifier
 from posecoach.classify.datasets import dataset_from_sequences
 from posecoach.classify.synthetic import EXERCISES, exercise_sequence
+from posecoach.compare.autoreps import count_reps_auto
 from posecoach.compare.reps import count_reps_with_model, count_reps_with_reference
 from posecoach.pose import PoseSequence
 
@@ -62,6 +63,7 @@ def synthetic() -> None:
         "threshold 0.5, smooth 0.2 s": {"enter": 0.5, "leave": 0.5, "smooth_s": 0.2},
         "threshold 0.5, no smoothing": {"enter": 0.5, "leave": 0.5, "smooth_s": 0.0},
         "reference rep (DTW)": None,
+        "automatic (no setup)": {"auto": True},
     }
     print(f"{'method':<36}{'noise px':>9}{'exact':>8}{'MAE':>7}{'n':>5}{'s/seq':>8}")
     for noise in (2.0, 8.0, 16.0):
@@ -78,6 +80,8 @@ def synthetic() -> None:
             for ex, n, seq in cases:
                 if kw is None:
                     got = count_reps_with_reference(seq, refs[ex]).count
+                elif kw.get("auto"):
+                    got = count_reps_auto(seq).count
                 else:
                     got = count_reps_with_model(seq, models[ex], **kw).count
                 errs.append(got - n)
@@ -94,8 +98,11 @@ def keraal() -> None:
 
     print("\n## 2. Real repetitions: Keraal Kinect reference reps, reference = one repetition\n")
     root = DATA / "keraal_rehab_sample" / "evaluation_mouvements_gmm_matlab" / "data"
-    print(f"{'exercise':<14}{'reference':>10}{'attempt':>22}{'expected':>9}{'counted':>8}")
-    errors = []
+    print(
+        f"{'exercise':<14}{'reference':>10}{'attempt':>22}{'expected':>9}{'counted':>8}{'auto':>6}"
+    )
+    errors: list[int] = []
+    auto_errors: list[int] = []
     for folder in sorted(root.iterdir()):
         reps = [read_keraal(f) for f in sorted(folder.glob("SkeletonSequence*.txt"))]
         for i, ref in enumerate(reps):
@@ -104,20 +111,110 @@ def keraal() -> None:
                 pos = np.concatenate([p.positions for p in parts])
                 seq = PoseSequence(pos, skeleton=parts[0].skeleton, fps=parts[0].fps, space="world")
                 got = count_reps_with_reference(seq, ref).count
+                auto = count_reps_auto(seq).count
                 errors.append(got - len(parts))
+                auto_errors.append(auto - len(parts))
                 names = "+".join(f"rep{j + 1}" for j in attempt_ids)
                 print(
                     f"{folder.name:<14}{'rep' + str(i + 1):>10}{names:>22}{len(parts):>9}{got:>8}"
+                    f"{auto:>6}"
                 )
     exact, mae = summary(errors)
-    print(f"exact-count rate {exact:.2f}, MAE {mae:.2f} over {len(errors)} attempts")
+    print(f"reference DTW: exact-count rate {exact:.2f}, MAE {mae:.2f} over {len(errors)} attempts")
+    exact, mae = summary(auto_errors)
+    print(f"automatic:     exact-count rate {exact:.2f}, MAE {mae:.2f} over {len(errors)} attempts")
+
+
+def _resample(pos: np.ndarray, factor: float) -> np.ndarray:
+    """``pos`` (T, K, D) played ``factor`` times slower (linear interpolation)."""
+    n = max(3, round(len(pos) * factor))
+    t = np.linspace(0, len(pos) - 1, n)
+    flat = pos.reshape(len(pos), -1)
+    out = np.stack([np.interp(t, np.arange(len(pos)), flat[:, j]) for j in range(flat.shape[1])], 1)
+    return out.reshape(n, *pos.shape[1:])
+
+
+def uiprmd_sets(quick: bool) -> None:
+    """Sets with known counts chained from one UI-PRMD subject's correct repetitions: a
+    setup hold of 0.5-2 s before and after, pauses of 0-1.5 s between repetitions, each
+    repetition played 0.7-1.5x its speed, seen through a random camera (2D, both sides);
+    the reference repetition for DTW is another subject's, through another camera."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(ROOT / "bench"))
+    from form import project_random  # type: ignore[import-not-found]
+    from posecoach.io.uiprmd import read_uiprmd, uiprmd_index
+
+    root = DATA / "ui_prmd_kinect"
+    print("\n## 3. UI-PRMD chained sets (counts 1-8, random cameras, pauses, speeds)\n")
+    entries = [e for e in uiprmd_index(root) if e.correct]
+    by: dict[tuple[str, str], list[Any]] = {}
+    for e in entries:
+        by.setdefault((e.movement, e.subject), []).append(e)
+    rng = np.random.default_rng(7)
+    movements = sorted({m for m, _ in by})
+    subjects = sorted({s for _, s in by})
+    per = 2 if quick else 4
+    cache: dict[Path, PoseSequence] = {}
+
+    def load(path: Path) -> PoseSequence:
+        if path not in cache:
+            cache[path] = read_uiprmd(path)
+        return cache[path]
+
+    first = load(entries[0].path)
+    scale = 100.0 if float(np.nanmax(np.ptp(first.positions[0], axis=0))) > 20 else 1.0
+    print(f"{'movement':<10}{'sets':>5}{'auto exact':>11}{'±1':>6}{'DTW exact':>10}{'±1':>6}")
+    all_auto: list[int] = []
+    all_dtw: list[int] = []
+    for m in movements:
+        auto_err, dtw_err = [], []
+        for k in range(per):
+            subj = subjects[(k * 3 + movements.index(m)) % len(subjects)]
+            other = subjects[(k * 3 + movements.index(m) + 1) % len(subjects)]
+            reps = sorted(by[(m, subj)], key=lambda e: e.episode)
+            n = int(rng.integers(1, 9))
+            chosen = [reps[int(i)] for i in rng.choice(len(reps), size=n, replace=n > len(reps))]
+            parts = []
+            for j, e in enumerate(chosen):
+                pos = _resample(load(e.path).positions, float(rng.uniform(0.7, 1.5)))
+                hold = round(float(rng.uniform(0.5, 2.0) if j == 0 else rng.uniform(0, 1.5)) * 30)
+                parts += [np.repeat(pos[:1], hold, axis=0), pos]
+            parts.append(np.repeat(parts[-1][-1:], round(float(rng.uniform(0.5, 2.0)) * 30), 0))
+            pos3 = np.concatenate(parts)
+            seq3 = first.replace(positions=pos3, confidence=None, timestamps=None)
+            view = project_random(seq3, rng, scale=scale, elevation=(-15.0, 25.0))
+            view = view.replace(world=None)  # a camera, 2D only
+            ref3 = load(sorted(by[(m, other)], key=lambda e: e.episode)[0].path)
+            ref = project_random(ref3, rng, scale=scale, elevation=(-15.0, 25.0)).replace(
+                world=None
+            )
+            auto_err.append(count_reps_auto(view).count - n)
+            if auto_err[-1]:
+                print(f"  {m} {subj}: {n} reps, automatic counted {n + auto_err[-1]}")
+            dtw_err.append(count_reps_with_reference(view, ref).count - n)
+        all_auto += auto_err
+        all_dtw += dtw_err
+        a, d = np.abs(auto_err), np.abs(dtw_err)
+        print(
+            f"{m:<10}{len(a):>5}{np.mean(a == 0):>11.2f}{np.mean(a <= 1):>6.2f}"
+            f"{np.mean(d == 0):>10.2f}{np.mean(d <= 1):>6.2f}",
+            flush=True,
+        )
+    a, d = np.abs(all_auto), np.abs(all_dtw)
+    print(
+        f"{'all':<10}{len(a):>5}{np.mean(a == 0):>11.2f}{np.mean(a <= 1):>6.2f}"
+        f"{np.mean(d == 0):>10.2f}{np.mean(d <= 1):>6.2f}   (targets: exact >= 0.80, ±1 >= 0.95)"
+    )
 
 
 if __name__ == "__main__":
     t0 = time.time()
+    quick = "--quick" in sys.argv
     synthetic()
     if DATA.exists():
         keraal()
+        uiprmd_sets(quick)
     else:
         print(f"shared data not found at {DATA}: real repetitions skipped")
     print(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from posecoach.cli.common import (
@@ -14,6 +17,7 @@ from posecoach.cli.common import (
     progress_bar,
     user_errors,
 )
+from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
 
 _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
@@ -52,6 +56,35 @@ def _read_input(path: Path, subject: str = "longest") -> PoseSequence:
     if who and (who["people_found"] > 1 or who["dropped"]):
         typer.echo(f"{path.name}: {who['line']}")
     return seq
+
+
+def _reference_range(text: str) -> tuple[Path, tuple[float, float] | None]:
+    """``clip.mp4`` or ``clip.mp4@1.2-3.4`` (seconds): the file and the time range.
+
+    Example
+    -------
+    >>> _reference_range("rep.mp4@1.2-3.4"), _reference_range("rep.pose.npz")
+    ((PosixPath('rep.mp4'), (1.2, 3.4)), (PosixPath('rep.pose.npz'), None))
+    """
+    match = re.fullmatch(r"(.+)@(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", text.strip())
+    if match is None or Path(text).exists():
+        return Path(text), None
+    a, b = float(match.group(2)), float(match.group(3))
+    if not b > a:
+        raise typer.BadParameter(f"expected a reference time range start<end, got {text!r}")
+    return Path(match.group(1)), (a, b)
+
+
+def _time_range(seq: PoseSequence, start_s: float, end_s: float) -> PoseSequence:
+    """The frames of ``seq`` from ``start_s`` to ``end_s`` (one clear error when empty)."""
+    t = np.asarray(seq.timestamps, dtype=np.float64)
+    keep = np.flatnonzero((t >= start_s) & (t <= end_s))
+    if len(keep) < 3:
+        raise InputError(
+            f"expected the reference range {start_s:g}-{end_s:g} s to hold frames; "
+            f"the reference runs {t[0]:.2f}-{t[-1]:.2f} s"
+        )
+    return seq.frames(slice(int(keep[0]), int(keep[-1]) + 1))
 
 
 def register(app: typer.Typer) -> None:
@@ -269,8 +302,11 @@ def register(app: typer.Typer) -> None:
     def reps(
         input: Path = typer.Argument(..., help="Pose file or video of the repetitions."),
         model: Path | None = typer.Option(None, "--model", help="State model (e.g. up/down)."),
-        reference: Path | None = typer.Option(
-            None, "--reference", help="One reference repetition."
+        reference: str | None = typer.Option(
+            None,
+            "--reference",
+            help="One reference repetition: a file, or a time range of one "
+            "(clip.mp4@1.2-3.4, seconds).",
         ),
         form_model: Path | None = typer.Option(None, "--form-model", help="Label each rep's form."),
         state: str | None = typer.Option(None, "--state", help="Active state (default: *down*)."),
@@ -280,14 +316,17 @@ def register(app: typer.Typer) -> None:
         subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
-        """Count repetitions with a state model (hysteresis) or a reference repetition."""
+        """Count repetitions: automatically (no option: the dominant repeated movement), from
+        one reference repetition, or with a state model (hysteresis)."""
         from posecoach.classify import load_classifier
+        from posecoach.compare.autoreps import count_reps_auto, with_rom
         from posecoach.compare.reps import count_reps_with_model, count_reps_with_reference
 
-        if (model is None) == (reference is None):
-            raise typer.BadParameter("give exactly one of --model or --reference")
+        if model is not None and reference is not None:
+            raise typer.BadParameter("give --model or --reference, not both")
+        ref_path, ref_range = _reference_range(reference) if reference else (None, None)
         with user_errors():
-            claim_outputs(json_path, inputs=[input, model, reference, form_model], force=force)
+            claim_outputs(json_path, inputs=[input, model, ref_path, form_model], force=force)
             seq = _read_input(input, subject)
             form = load_classifier(form_model) if form_model else None
             if model is not None:
@@ -299,20 +338,33 @@ def register(app: typer.Typer) -> None:
                     leave=leave,
                     form_model=form,
                 )
+            elif ref_path is not None:
+                ref = _read_input(ref_path)
+                if ref_range is not None:
+                    ref = _time_range(ref, *ref_range)
+                result = count_reps_with_reference(seq, ref, form_model=form)
             else:
-                result = count_reps_with_reference(
-                    seq,
-                    _read_input(reference),  # type: ignore[arg-type]
-                    form_model=form,
-                )
+                result = count_reps_auto(seq)
+                if form is not None:
+                    from posecoach.compare.reps import label_form
+
+                    result = replace(result, reps=label_form(seq, result.reps, form))
+            result = with_rom(result, seq) if result.method != "auto" else result
+            partial = f", {len(result.partial)} partial" if result.partial else ""
             typer.echo(
-                f"{input}: {result.count} repetitions ({result.method}"
+                f"{input}: {result.count} repetitions{partial} ({result.method}"
                 + (f", state {result.state!r}" if result.state else "")
                 + ")"
             )
             for r in result.reps:
                 extra = f"  form {r.form} ({r.form_probability:.2f})" if r.form else ""
-                typer.echo(f"  rep {r.index}: {r.start_s:.2f}-{r.end_s:.2f} s{extra}")
+                rom = f"  range {r.rom:.0%}" if r.rom is not None else ""
+                typer.echo(
+                    f"  rep {r.index}: {r.start_s:.2f}-{r.end_s:.2f} s "
+                    f"({r.end_s - r.start_s:.1f} s){rom}{extra}"
+                )
+            for r in result.partial:
+                typer.echo(f"  partial: {r.start_s:.2f}-{r.end_s:.2f} s, range {r.rom:.0%}")
             if json_path:
                 _write_json(json_path, result.to_dict())
                 typer.echo(f"wrote {json_path}")

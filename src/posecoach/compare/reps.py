@@ -18,7 +18,7 @@ probabilities over them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +53,8 @@ class Rep:
     form: str | None = None
     form_probability: float | None = None
     cost: float | None = None
+    #: Range of motion relative to the set's deepest repetition (1.0 = the deepest).
+    rom: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -65,6 +67,8 @@ class Rep:
             "form": self.form,
             "form_probability": self.form_probability,
             "cost": self.cost,
+            "duration_s": round(self.end_s - self.start_s, 3),
+            "rom": self.rom,
         }
 
 
@@ -77,6 +81,8 @@ class RepCount:
     state: str | None = None
     enter: float | None = None
     leave: float | None = None
+    #: Partial repetitions (started, not completed), not counted.
+    partial: list[Rep] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -91,6 +97,7 @@ class RepCount:
             "state": self.state,
             "thresholds": {"enter": self.enter, "leave": self.leave},
             "reps": [r.to_dict() for r in self.reps],
+            "partial": [r.to_dict() for r in self.partial],
         }
 
 
