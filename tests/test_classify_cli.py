@@ -86,7 +86,10 @@ def test_cli_errors_are_one_line(tmp_path):
     res = runner.invoke(app, ["train", str(one), "-o", str(tmp_path / "x.safetensors")])
     assert res.exit_code == 1 and "expected at least 2 classes" in res.output
     assert not (tmp_path / "x.safetensors").exists()
+    # no option: counted automatically (one planted repetition)
     res = runner.invoke(app, ["reps", str(pose)])
+    assert res.exit_code == 0 and "1 repetition (auto)" in res.output
+    res = runner.invoke(app, ["reps", str(pose), "--model", str(bad), "--reference", str(pose)])
     assert res.exit_code == 2
 
 

@@ -352,7 +352,8 @@ def register(app: typer.Typer) -> None:
             result = with_rom(result, seq) if result.method != "auto" else result
             partial = f", {len(result.partial)} partial" if result.partial else ""
             typer.echo(
-                f"{input}: {result.count} repetitions{partial} ({result.method}"
+                f"{input}: {result.count} repetition{'' if result.count == 1 else 's'}"
+                f"{partial} ({result.method}"
                 + (f", state {result.state!r}" if result.state else "")
                 + ")"
             )
