@@ -10,7 +10,7 @@ import pytest
 
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import get
-from posecoach.web.live import LiveCoach, RepCounter, normalise_pose
+from posecoach.web.live import LiveCoach, normalise_pose
 
 SK = get("blazepose_33")
 
@@ -62,12 +62,29 @@ def test_phase_ghost_cue_and_reps_on_planted_poses() -> None:
     out = coach.step(live)
     assert out["phase"] == pytest.approx(5 / 20) and out["reps"] == 0
     assert np.allclose(np.array(out["ghost"]), live, atol=0.06)
-    for s in ref_phases:  # one full repetition (rest -> knees out -> rest)
-        out = coach.step(to_pixels(stick(s)))
-    assert out["reps"] == 1
-    for s in ref_phases:
-        out = coach.step(to_pixels(stick(s), 90.0, (100.0, 50.0)))  # smaller, elsewhere
-    assert out["reps"] == 2
+    # a set: rest, then 4 repetitions (21 frames each at 10 fps) with 8 rest frames
+    # between, the last two smaller and elsewhere in the image; each is counted within
+    # 1 s (10 frames) of its end
+    ends, counted_at = [], []
+    frame = 2
+    for _ in range(8):
+        coach.step(to_pixels(stick(0.0)))
+        frame += 1
+    for k in range(4):
+        scale, shift = (200.0, (320.0, 240.0)) if k < 2 else (90.0, (100.0, 50.0))
+        before = coach.step(to_pixels(stick(0.0), scale, shift))["reps"]
+        for s in ref_phases:
+            out = coach.step(to_pixels(stick(s), scale, shift))
+        ends.append(frame + 1 + len(ref_phases))
+        frame += 1 + len(ref_phases)
+        for _ in range(8):
+            out = coach.step(to_pixels(stick(0.0), scale, shift))
+            frame += 1
+            if out["reps"] > before and len(counted_at) < k + 1:
+                counted_at.append(frame)
+        assert out["reps"] == before + 1
+    assert out["reps"] == 4
+    assert all(c - e <= 10 for c, e in zip(counted_at, ends, strict=True))
     # a planted 60° bend of the left elbow is named, with its size
     out = coach.step(to_pixels(stick(0.0, elbow_deg=120.0)))
     assert out["cue"] == "straighten your left elbow more, about 60°"  # compare's words
@@ -80,11 +97,15 @@ def test_nobody_and_no_reference() -> None:
     assert out["person"] and out["ghost"] is None and out["reps"] == 0
 
 
-def test_rep_counter_hysteresis_ignores_jitter() -> None:
-    c = RepCounter(high=0.6, low=0.3)
-    assert [c.update_count(x) for x in [0.5, 0.59, 0.4, 0.61, 0.35, 0.62, 0.29, float("nan")]] == [
-        0, 0, 0, 0, 0, 0, 1, 1
-    ]  # fmt: skip
+def test_reps_are_counted_without_a_reference() -> None:
+    coach = LiveCoach(None)
+    phases = np.concatenate([np.zeros(8), np.linspace(0, 1, 11), np.linspace(1, 0, 11)[1:]])
+    for _ in range(3):
+        for s in phases:
+            out = coach.step(to_pixels(stick(s)))
+    for _ in range(8):
+        out = coach.step(to_pixels(stick(0.0)))
+    assert out["reps"] == 3 and out["ghost"] is None
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,8 @@ __all__ = [
     "movement_signal",
     "count_reps_auto",
     "with_rom",
+    "raw_features",
+    "LiveRepCounter",
     "ENTER",
     "LEAVE",
 ]
@@ -96,6 +98,98 @@ def _smooth(y: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(pad, np.ones(width) / width, mode="valid")[: len(y)]
 
 
+def raw_features(pos: np.ndarray, skeleton: Any, unit: float) -> np.ndarray:
+    """``(T, F)`` the module's features of ``(T, K, D)`` positions, before gap filling and
+    smoothing: joint angles / 60 degrees, limb joints relative to the hip centre / ``unit``
+    (a torso length); NaN where joints are missing.
+
+    Example
+    -------
+    >>> from posecoach.classify.synthetic import stick_figure
+    >>> raw_features(stick_figure(np.array([0.0, 1.0])), get("coco_17"), 100.0).shape
+    (2, 34)
+    """
+    cols = [joint_angle(pos, skeleton, a, b, c) / 60.0 for a, b, c in _ANGLES]
+    if np.isfinite(unit) and unit > 0:
+        hip = joint_xyz(pos, skeleton, "mid_hip")
+        for name in _LIMBS:
+            xyz = (joint_xyz(pos, skeleton, name) - hip) / unit
+            cols.extend(xyz[:, d] for d in range(xyz.shape[1]))
+    return np.stack(cols, axis=1)
+
+
+class LiveRepCounter:
+    """The automatic counter, causal, for a live camera: one pose at a time.
+
+    Learns the person's rest pose (median of the stillest quarter of the last ``window``
+    frames) and the movement's range (95th percentile of the distance from rest) from
+    the person themselves, so it needs no reference and no setup, and counts a repetition
+    the frame the movement falls back below ``leave`` of its range after reaching
+    ``enter`` (within a second of the repetition's end at any frame rate above 3 fps).
+
+    Example
+    -------
+    >>> from posecoach.classify.synthetic import exercise_sequence
+    >>> seq, _ = exercise_sequence(4, rng=np.random.default_rng(0))
+    >>> live = LiveRepCounter("coco_17")
+    >>> [live.update(p) for p in seq.positions][-1]
+    4
+    """
+
+    def __init__(
+        self, skeleton: str, *, window: int = 300, enter: float = ENTER, leave: float = LEAVE
+    ) -> None:
+        self.sk = get(skeleton)
+        self.window = window
+        self.counter = StreamingRepCounter(enter, leave, 3)
+        self.feats: list[np.ndarray] = []
+        self.torso: list[float] = []
+        self._rest: np.ndarray | None = None
+        self._range = 0.0
+        self._seen = 0
+
+    @property
+    def count(self) -> int:
+        """Repetitions completed so far."""
+        return self.counter.count
+
+    def update(self, points: np.ndarray | None) -> int:
+        """Feed one pose ``(K, D)`` (None: nobody in view); return the count so far."""
+        if points is None or not np.isfinite(points).any():
+            return self.count
+        pos = np.asarray(points, dtype=np.float64)[None]
+        _, torso = normalize_by_torso(pos, self.sk)
+        if np.isfinite(torso[0]) and torso[0] > 0:
+            self.torso = [*self.torso[-self.window :], float(torso[0])]
+        if not self.torso:
+            return self.count
+        # this frame's torso: the person may walk closer or farther between repetitions
+        unit = float(torso[0]) if np.isfinite(torso[0]) and torso[0] > 0 else self.torso[-1]
+        f = raw_features(pos, self.sk, unit)[0]
+        if np.isnan(f).mean() > 0.5:
+            return self.count
+        self.feats = [*self.feats[-self.window + 1 :], f]
+        self._seen += 1
+        if self._seen % 10 == 1 or self._rest is None:
+            self._learn()
+        if self._rest is None or not self._range > MIN_RANGE:
+            return self.count
+        both = np.isfinite(f) & np.isfinite(self._rest)
+        if not both.any():
+            return self.count
+        self.counter.update(float(np.linalg.norm((f - self._rest)[both])) / self._range)
+        return self.count
+
+    def _learn(self) -> None:
+        if len(self.feats) < 10:
+            return
+        x = np.asarray(self.feats)
+        x = np.where(np.isfinite(x), x, np.nanmedian(x, axis=0))
+        speed = np.r_[0.0, np.linalg.norm(np.diff(x, axis=0), axis=1)]
+        self._rest = np.median(x[speed <= np.percentile(speed, 25)], axis=0)
+        self._range = float(np.percentile(np.linalg.norm(x - self._rest, axis=1), 95))
+
+
 def movement_features(seq: PoseSequence) -> np.ndarray:
     """``(T, F)`` camera- and body-independent features (see the module docstring),
     gaps filled and smoothed; columns that hardly move are dropped.
@@ -113,16 +207,10 @@ def movement_features(seq: PoseSequence) -> np.ndarray:
     sk = get(seq.skeleton)
     pos = seq.world if seq.world is not None and np.isfinite(seq.world).any() else seq.positions
     pos = np.asarray(pos, dtype=np.float64)
-    cols: list[np.ndarray] = []
-    for a, b, c in _ANGLES:
-        cols.append(joint_angle(pos, sk, a, b, c) / 60.0)
     _, torso = normalize_by_torso(pos, sk)
-    hip = joint_xyz(pos, sk, "mid_hip")
     unit = float(np.nanmedian(torso)) if np.isfinite(torso).any() else np.nan
-    if np.isfinite(unit) and unit > 0:
-        for name in _LIMBS:
-            xyz = (joint_xyz(pos, sk, name) - hip) / unit
-            cols.extend(xyz[:, d] for d in range(xyz.shape[1]))
+    raw = raw_features(pos, sk, unit)
+    cols = [raw[:, j] for j in range(raw.shape[1])]
     width = max(1, round(0.15 * float(seq.fps)))
     kept = []
     for col in cols:

@@ -7,10 +7,10 @@ Per frame (:meth:`LiveCoach.step`):
    pose, scaled and shifted onto the live torso, is the *ghost*;
 3. the cue names the limb angle (elbows, shoulders, hips, knees) that differs most from the
    ghost's, when it differs by more than ``cue_threshold_deg``;
-4. repetitions are counted from the distance to the reference's first frame (its rest pose)
-   with hysteresis: a rep is leaving the rest pose by more than ``high`` x (the reference's
-   largest such distance) and coming back below ``low`` x it. This needs no classifier and
-   works for any exercise whose reference starts at rest.
+4. repetitions are counted by :class:`posecoach.compare.autoreps.LiveRepCounter`, the
+   automatic counter made causal: the person's own rest pose and range of movement, learnt
+   as they go, with the same hysteresis as ``posecoach reps`` (no reference, classifier or
+   setup needed; a camera angle unlike the reference's does not matter).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.compare.autoreps import LiveRepCounter
 from posecoach.compare.coaching import cue_sentence
 from posecoach.compare.form import JOINT_ANGLES
-from posecoach.compare.reps import StreamingRepCounter
 from posecoach.geometry import joint_angle, normalize_by_torso
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import LIMB_JOINTS, TORSO_JOINTS, get
 
-__all__ = ["LiveCoach", "RepCounter", "normalise_pose", "points_json"]
+__all__ = ["LiveCoach", "normalise_pose", "points_json"]
 
 SKELETON = get("blazepose_33")
 _LIMB_IDX = SKELETON.indices(LIMB_JOINTS)
@@ -72,54 +72,30 @@ def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=-1)
 
 
-class RepCounter(StreamingRepCounter):
-    """The Compare stage's causal counter (:class:`~posecoach.compare.reps.StreamingRepCounter`)
-    on a distance-from-rest signal: away above ``high``, back below ``low``.
-
-    Example
-    -------
-    >>> c = RepCounter(high=0.6, low=0.3)
-    >>> [c.update_count(x) for x in [0.0, 0.7, 0.5, 0.2, 0.8, 0.1]]
-    [0, 0, 0, 1, 1, 2]
-    """
-
-    def __init__(self, high: float, low: float) -> None:
-        super().__init__(enter=high, leave=low)
-
-    def update_count(self, value: float) -> int:
-        """Feed one value; return the repetitions completed so far."""
-        self.update(value)
-        return self.count
-
-
 @dataclass
 class LiveCoach:
     """Stateful per-connection coach over a reference pose sequence (BlazePose-33, pixels)."""
 
     reference: PoseSequence | None
     cue_threshold_deg: float = 20.0
-    high: float = 0.6
-    low: float = 0.3
     _ref_norm: np.ndarray = field(init=False, repr=False)
-    _reps: RepCounter = field(init=False, repr=False)
+    _reps: LiveRepCounter = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._ref_norm = np.zeros((0, len(LIMB_JOINTS), 2))
-        scale = 1.0
         if self.reference is not None:
             ref = self.reference.convert("blazepose_33")
             pts = np.asarray(ref.positions[..., :2], dtype=float)
             self._ref_pts = pts
             self._ref_norm = normalise_pose(pts)
-            rest = self._ref_norm[_first_valid(self._ref_norm)]
-            away = _distance(self._ref_norm, rest[None])
-            scale = float(np.nanmax(away)) if np.isfinite(away).any() else 1.0
-            self._rest = rest
-        self._reps = RepCounter(high=self.high * scale, low=self.low * scale)
+        # the automatic counter (compare.autoreps), causal: the person's own rest pose and
+        # range, with or without a reference
+        self._reps = LiveRepCounter("blazepose_33")
 
     def step(self, points: np.ndarray | None) -> dict[str, Any]:
         """One live frame's feedback: ghost points, phase, cue and repetition count."""
-        out: dict[str, Any] = {"person": points is not None, "reps": self._reps.count}
+        count = self._reps.update(None if points is None else np.asarray(points)[:, :2])
+        out: dict[str, Any] = {"person": points is not None, "reps": count}
         out.update(ghost=None, phase=None, cue="", angle_diff=None)
         if points is None or self.reference is None or len(self._ref_norm) == 0:
             if points is None:
@@ -132,14 +108,8 @@ class LiveCoach:
         idx = int(np.nanargmin(dist))
         out["phase"] = idx / max(len(self._ref_norm) - 1, 1)
         out["ghost"] = _ghost(self._ref_pts[idx], points)
-        out["reps"] = self._reps.update_count(float(_distance(live, self._rest)))
         out["cue"], out["angle_diff"] = _cue(points, self._ref_pts[idx], self.cue_threshold_deg)
         return out
-
-
-def _first_valid(norm: np.ndarray) -> int:
-    ok = np.isfinite(norm).all(axis=(-1, -2))
-    return int(np.argmax(ok)) if ok.any() else 0
 
 
 def _ghost(ref: np.ndarray, live: np.ndarray) -> list[list[float]] | None:
