@@ -147,3 +147,15 @@ def test_cli_reps_usage_errors_exit_2(set_file: Path, tmp_path: Path) -> None:
     assert both.exit_code == 2 and "not both" in both.output
     backwards = runner.invoke(app, ["reps", str(set_file), "--reference", f"{set_file}@3-1"])
     assert backwards.exit_code == 2 and "start<end" in backwards.output
+
+
+def test_reference_mode_accepts_reps_from_a_third_to_three_times_as_long() -> None:
+    from posecoach.compare.reps import count_reps_with_reference
+
+    ref = _set(np.r_[_hold(0.1), _rep(1.5), _hold(0.1)], seed=5)
+    # reps of 0.6 s (0.4x), 1.5 s and 3.9 s (2.6x), with rests between
+    depth = np.r_[_hold(1.0), _rep(0.6), _hold(0.6), _rep(1.5), _hold(0.6), _rep(3.9), _hold(1.0)]
+    result = count_reps_with_reference(_set(depth, seed=6), ref)
+    assert result.count == 3
+    durations = sorted(r.end_s - r.start_s for r in result.reps)
+    assert durations[0] < 1.0 and durations[-1] > 3.0

@@ -273,6 +273,8 @@ def count_reps_with_reference(
     """
     from posecoach.compare.temporal import find_repetitions
 
+    # repetitions from 0.3x to 3x the reference's duration (a slow first rep, fast ones)
+    options = {"min_length_ratio": 0.3, "max_length_ratio": 3.0, **options}
     found = find_repetitions(reference, seq, **options)
     reps = _reps_from_spans(seq, [(r.start, r.end) for r in found], [r.cost for r in found])
     if form_model is not None:
