@@ -159,3 +159,16 @@ def test_reference_mode_accepts_reps_from_a_third_to_three_times_as_long() -> No
     assert result.count == 3
     durations = sorted(r.end_s - r.start_s for r in result.reps)
     assert durations[0] < 1.0 and durations[-1] > 3.0
+
+
+def test_compare_scores_the_repetitions_the_counter_counts() -> None:
+    from posecoach.compare import compare
+
+    ref = _set(np.r_[_hold(0.1), _rep(1.5), _hold(0.1)], seed=7)
+    depth = np.r_[_hold(1.5), _rep(1.2), _hold(1.0), _rep(2.5), _hold(0.3), _rep(1.0), _hold(1.5)]
+    att = _set(depth, seed=8)
+    counted = count_reps_auto(att)
+    result = compare(ref, att)
+    assert result.mode == "repetitions" and len(result.reps) == counted.count == 3
+    assert [r["start_frame"] for r in result.reps] == [r.start for r in counted.reps]
+    assert [r["end_frame"] for r in result.reps] == [r.end for r in counted.reps]

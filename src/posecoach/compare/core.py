@@ -273,6 +273,35 @@ def _nearest(times: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(np.abs(t - left) <= np.abs(right - t), idx - 1, idx)
 
 
+def _counted_repetitions(
+    att: PoseSequence, fr: np.ndarray, fa: np.ndarray, grid: np.ndarray | None
+) -> list[Repetition]:
+    """The automatic counter's repetitions of ``att`` (:mod:`posecoach.compare.autoreps`),
+    as spans of the feature grid ``fa`` (``grid``: its times, when resampled), each with
+    its DTW match to the reference features ``fr``."""
+    from posecoach.compare.autoreps import count_reps_auto
+    from posecoach.compare.temporal import path_cost
+
+    try:
+        counted = count_reps_auto(att).reps
+    except InputError:
+        return []
+    out = []
+    for r in counted:
+        if grid is not None:
+            a = int(np.searchsorted(grid, r.start_s))
+            b = int(np.searchsorted(grid, r.end_s))
+        else:
+            a, b = r.start, r.end
+        b = min(max(b, a + 2), len(fa))
+        if b - a < 2:
+            continue
+        p, _ = dtw_path(fr, fa[a:b])
+        path = p + np.array([0, a])
+        out.append(Repetition(a, b, path_cost(fr, fa, path), path))
+    return out
+
+
 def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | None) -> _Match:
     from posecoach.compare.temporal import resample_features
 
@@ -301,7 +330,11 @@ def _match(ref: PoseSequence, att: PoseSequence, reps: str | bool, band: int | N
 
     found: list[Repetition] = []
     if reps is not False and len(fa) >= 1.5 * len(fr):
-        found = find_repetitions(fr, fa)
+        # the repetitions `posecoach reps` counts (the automatic counter), each matched to
+        # the reference; when it finds fewer than two, the reference is looked for instead
+        found = _counted_repetitions(att, fr, fa, ga if resample else None)
+        if len(found) < 2:
+            found = find_repetitions(fr, fa)
         if reps == "auto" and len(found) < 2:
             found = []
     ref_index = np.full(att.n_frames, -1, dtype=np.int64)
