@@ -62,6 +62,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
+from form import table  # type: ignore[import-not-found]  # bench/form.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_README = ROOT.parent / "shared" / "data" / "README.md"
 
@@ -98,20 +100,6 @@ def fmt(x: float | None, digits: int = 2) -> str:
 def pct(num: int, den: int) -> str:
     """``num / den`` as a percentage, ``-`` when ``den`` is 0."""
     return f"{100.0 * num / den:.1f}%" if den else "-"
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int]) -> None:
-    """Print a fixed-width table; the first column is left-aligned."""
-
-    def line(cells: Sequence[Any]) -> str:
-        out = []
-        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
-            out.append(f"{c!s:<{w}}" if i == 0 else f"{c!s:>{w}}")
-        return "".join(out)
-
-    print(line(header))
-    for r in rows:
-        print(line(r))
 
 
 def box_iou(a: Box | None, b: Box | None) -> float:
