@@ -8,14 +8,15 @@
    Positions are taken relative to each frame's hip centre, so a person who steps aside
    between repetitions (or two takes joined into one file) does not look like one long
    movement.
-2. **The movement**: two candidates, and the one that repeats more regularly (higher
-   autocorrelation peak at a lag from 0.4 s to a third of the set) is the movement: the
-   principal component of the features (of the first three, the first unless another
-   is clearly more regular), and the distance from the rest pose (the median of the
-   stillest quarter of the frames; one rise and fall per repetition whichever limb
-   moves, legs raised in turn for instance). It is scaled to its own range (5th to 95th
-   percentile = 0 to 1) and turned so that the start and end of the set (the rest
-   position) are low.
+2. **The movement**: two candidates, each scaled to its own range (5th to 95th percentile
+   = 0 to 1) and turned so that the start and end of the set (the rest position) are
+   low: the principal component of the features (of the first three, the first unless
+   another is clearly more regular by autocorrelation), and the distance from the rest
+   pose (the median of the stillest quarter of the frames; one rise and fall per
+   repetition whichever limb moves, legs raised in turn for instance). Both are counted;
+   the count with the smaller share of partial excursions is kept (repetitions of one
+   depth rather than one big drift with the real repetitions left as partials), ties
+   going to the more regular movement.
 3. **Cycles with hysteresis**: a repetition starts where the signal rises through
    ``leave`` (0.35), must reach ``enter`` (0.65) and ends where it falls back below
    ``leave``, so a pause at the top or the bottom is one repetition and noise never
@@ -264,9 +265,37 @@ def _deviation(feats: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.norm(feats - rest, axis=1))
 
 
+def _scaled(y: np.ndarray, fps: float) -> tuple[np.ndarray, float] | None:
+    """``y`` scaled to its 5th-95th percentile range and turned rest-low, and that range."""
+    lo, hi = np.percentile(y, 5), np.percentile(y, 95)
+    if not hi > lo:
+        return None
+    u = (y - lo) / (hi - lo)
+    edge = max(1, round(0.5 * fps))
+    rest = np.median(np.concatenate([u[:edge], u[-edge:]]))
+    if rest > 0.5 or (abs(rest - 0.5) < 0.1 and np.median(u) > 0.5):
+        u = 1.0 - u
+    return u, float(hi - lo)
+
+
+def _candidates(seq: PoseSequence) -> list[tuple[np.ndarray, float, float]]:
+    """The two candidate movements (principal component, distance from rest), scaled:
+    ``(u, range, regularity)`` each."""
+    feats = movement_features(seq)
+    fps = float(seq.fps)
+    out = []
+    for y in (_principal(feats, fps), _deviation(feats)):
+        if y is None:
+            continue
+        scaled = _scaled(y, fps)
+        if scaled is not None:
+            out.append((scaled[0], scaled[1], _regularity(y, fps)))
+    return out
+
+
 def movement_signal(seq: PoseSequence, *, with_range: bool = False) -> Any:
-    """``(T,)`` the dominant repeated movement scaled to its range: 0 at rest (the start
-    of the set), 1 at the far end of a repetition (see the module docstring); with
+    """``(T,)`` the more regular candidate movement scaled to its range: 0 at rest (the
+    start of the set), 1 at the far end of a repetition (see the module docstring); with
     ``with_range``, also that range in feature units (torso lengths, 60 degrees).
 
     Example
@@ -277,26 +306,19 @@ def movement_signal(seq: PoseSequence, *, with_range: bool = False) -> Any:
     >>> bool(u[:5].mean() < 0.3), bool(u.max() > 0.9)
     (True, True)
     """
-    feats = movement_features(seq)
-    fps = float(seq.fps)
-    candidates = [c for c in (_principal(feats, fps), _deviation(feats)) if c is not None]
-    if not candidates:
+    found = _candidates(seq)
+    if not found:
         return (np.zeros(seq.n_frames), 0.0) if with_range else np.zeros(seq.n_frames)
-    y = max(candidates, key=lambda c: _regularity(c, fps))
-    lo, hi = np.percentile(y, 5), np.percentile(y, 95)
-    if not hi > lo:
-        return (np.zeros(seq.n_frames), 0.0) if with_range else np.zeros(seq.n_frames)
-    u = (y - lo) / (hi - lo)
-    head = u[: max(1, round(0.5 * float(seq.fps)))]
-    tail = u[-max(1, round(0.5 * float(seq.fps))) :]
-    rest = np.median(np.concatenate([head, tail]))
-    if rest > 0.5 or (abs(rest - 0.5) < 0.1 and np.median(u) > 0.5):
-        u = 1.0 - u
-    return (u, float(hi - lo)) if with_range else u
+    u, span, _ = max(found, key=lambda c: c[2])
+    return (u, span) if with_range else u
 
 
 def count_reps_auto(seq: PoseSequence, *, enter: float = ENTER, leave: float = LEAVE) -> RepCount:
     """Count the repetitions of the dominant repeated movement (see the module docstring).
+
+    Both candidate movements are counted; the count kept is the one with the smaller
+    share of partial excursions (repetitions of one depth, not one big drift with the
+    real repetitions left as partials), ties going to the more regular movement.
 
     Returns a :class:`~posecoach.compare.reps.RepCount` (method ``"auto"``) whose reps
     carry ``rom`` (depth relative to the deepest repetition) and whose ``partial`` lists
@@ -304,10 +326,27 @@ def count_reps_auto(seq: PoseSequence, *, enter: float = ENTER, leave: float = L
     """
     if seq.n_frames < 3:
         raise InputError(f"expected at least 3 frames to count repetitions, got {seq.n_frames}")
-    u, span = movement_signal(seq, with_range=True)
-    if span < MIN_RANGE:  # nothing moves more than tracking jitter
+    results = []
+    for u, span, regular in _candidates(seq):
+        if span < MIN_RANGE:  # nothing moves more than tracking jitter
+            continue
+        full, partial = _count(u, float(seq.fps), enter, leave)
+        share = len(partial) / max(len(full) + len(partial), 1)
+        results.append((share, -regular, full, partial, u))
+    if not results:
         return RepCount([], "auto", enter=enter, leave=leave)
-    counter = StreamingRepCounter(enter, leave, max(1, round(MIN_REP_S * float(seq.fps))))
+    _, _, full, partial, u = min(results, key=lambda r: (round(r[0], 6), r[1]))
+    best = max((d for *_, d in full), default=1.0)
+    reps = _reps(seq, _widen(u, full), best)
+    partials = _reps(seq, _widen(u, sorted(partial)), best)
+    return RepCount(reps, "auto", enter=enter, leave=leave, partial=partials)
+
+
+def _count(
+    u: np.ndarray, fps: float, enter: float, leave: float
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
+    """Full and partial repetitions ``(start, end, depth)`` of a scaled movement."""
+    counter = StreamingRepCounter(enter, leave, max(1, round(MIN_REP_S * fps)))
     spans = [r for r in map(counter.update, np.append(u, -np.inf)) if r is not None]
     depths = [float(np.max(u[a:b])) for a, b in spans]
     full: list[tuple[int, int, float]] = []
@@ -324,11 +363,7 @@ def count_reps_auto(seq: PoseSequence, *, enter: float = ENTER, leave: float = L
             inside = False
             if t - start >= 2 and np.max(u[start:t]) < enter:
                 partial.append((start, t, float(np.max(u[start:t]))))
-    full = _widen(u, full)
-    best = max((d for *_, d in full), default=1.0)
-    reps = _reps(seq, full, best)
-    partials = _reps(seq, _widen(u, sorted(partial)), best)
-    return RepCount(reps, "auto", enter=enter, leave=leave, partial=partials)
+    return full, partial
 
 
 def _widen(u: np.ndarray, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
