@@ -144,3 +144,51 @@ def test_zero_frame_json(tmp_path: Path) -> None:
     path.write_text("[]")
     with pytest.raises(FormatError, match=r"none\.json.*at least one frame, got 0"):
         load(path, format="mediapipe_json")
+
+
+def test_json_frames_with_keypoints_instead_of_landmarks(tmp_path) -> None:
+    lm = [{"x": 0.1 + 0.01 * j, "y": 0.5, "z": 0.0, "visibility": 0.7} for j in range(33)]
+    world = [{"x": 0.0, "y": -0.1 * j, "z": 0.0} for j in range(33)]
+    path = tmp_path / "kp.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"keypoints": lm, "world_keypoints": world, "time": 0.0},
+                {"keypoints": None, "time": 0.1},  # nobody in this frame
+                {"pose_landmarks": lm, "time": 0.2},
+            ]
+        )
+    )
+    seq = load(path)  # found by sniffing
+    assert seq.metadata["format"] == "mediapipe_json" and seq.n_frames == 3
+    assert seq.positions[0, 5, 0] == pytest.approx(0.15) and seq.confidence[0, 5] == 0.7
+    assert np.isnan(seq.positions[1]).all() and seq.positions[2, 5, 0] == pytest.approx(0.15)
+    assert seq.world is not None and seq.world[0, 3, 1] == pytest.approx(-0.3)
+
+
+def test_json_frame_objects_without_landmarks_are_an_error_not_nobody(tmp_path) -> None:
+    lm = [{"x": 0.5, "y": 0.5}] * 33
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([{"points": lm}, {"points": lm}]))
+    with pytest.raises(FormatError, match=r"expected 'landmarks' or 'keypoints'.* in frame 0"):
+        load(path, format="mediapipe_json")
+
+
+@pytest.mark.parametrize(("per_landmark", "axes"), [(4, "xyzv"), (3, "xyz")])
+def test_csv_with_bare_numbered_columns_and_a_label(tmp_path, per_landmark, axes) -> None:
+    # "label,0,1,...,131": 33 x (x, y, z, visibility), as MediaPipe notebooks export them
+    n = 33 * per_landmark
+    rows = ["label," + ",".join(str(i) for i in range(n))]
+    for t, label in enumerate(["up", "down"]):
+        values = []
+        for j in range(33):
+            cell = {"x": 0.01 * j, "y": 0.5 + 0.1 * t, "z": -0.2, "v": 0.6}
+            values += [str(cell[a]) for a in axes]
+        rows.append(label + "," + ",".join(values))
+    path = tmp_path / "numbered.csv"
+    path.write_text("\n".join(rows) + "\n")
+    seq = load(path)
+    assert seq.metadata["format"] == "mediapipe_csv" and seq.skeleton.name == "blazepose_33"
+    assert seq.metadata["labels"] == ["up", "down"]
+    assert seq.joint("left_shoulder")[1].tolist() == pytest.approx([0.11, 0.6, -0.2])
+    assert seq.confidence[0, 11] == pytest.approx(0.6 if per_landmark == 4 else 1.0)

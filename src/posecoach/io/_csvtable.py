@@ -55,6 +55,10 @@ class JointTable:
     label_col: int | None = None
     group_col: int | None = None
     other: list[str] = field(default_factory=list)
+    #: Header index of each name in ``other``.
+    other_columns: list[int] = field(default_factory=list)
+    #: The joint columns were bare numbers ``0 .. n-1`` (MediaPipe's 33 landmarks).
+    bare_numbers: bool = False
 
     @property
     def axes(self) -> set[str]:
@@ -102,6 +106,7 @@ def parse_header(header: list[str]) -> JointTable:
             m = _NAMED_RE.match(col)
             if not m:
                 table.other.append(col)
+                table.other_columns.append(i)
                 continue
             joint, axis = m.group("joint").lower(), _SUFFIX_AXIS[m.group("axis").lower()]
             named += 1
@@ -109,6 +114,8 @@ def parse_header(header: list[str]) -> JointTable:
             table.columns[joint] = {}
             table.joints.append(joint)
         table.columns[joint][axis] = i
+    if not named and not positional:
+        positional = _bare_numbers(table)
     table.positional = positional > 0 and named == 0
     if positional and named:
         table.other.extend(j for j in table.joints if j.isdigit())
@@ -116,6 +123,41 @@ def parse_header(header: list[str]) -> JointTable:
             table.joints.remove(j)
             del table.columns[j]
     return table
+
+
+#: Bare numbered headers ``0 .. n-1`` of MediaPipe's 33 landmarks: columns per landmark.
+_BARE_LAYOUTS = {4 * 33: ("x", "y", "z", "v"), 3 * 33: ("x", "y", "z")}
+
+
+def _bare_numbers(table: JointTable) -> int:
+    """Columns named ``0, 1, ..., 131`` (33 x (x, y, z, visibility)) or ``0 .. 98`` (33 x
+    (x, y, z)), as exported by many MediaPipe notebooks: taken as positional landmark
+    columns in that order. Returns how many columns it took (0 when the header is not so).
+
+    Example
+    -------
+    >>> t = JointTable(other=["id"] + [str(i) for i in range(132)], other_columns=list(range(133)))
+    >>> _bare_numbers(t), t.columns["0"], t.columns["32"]["v"], t.other
+    (132, {'x': 1, 'y': 2, 'z': 3, 'v': 4}, 132, ['id'])
+    """
+    digits = [c for c in table.other if c.isdigit()]
+    layout = _BARE_LAYOUTS.get(len(digits))
+    if layout is None or sorted(int(c) for c in digits) != list(range(len(digits))):
+        return 0
+    where = dict(zip(table.other, table.other_columns, strict=True))
+    for c in sorted(digits, key=int):
+        k, axis = divmod(int(c), len(layout))
+        joint = str(k)
+        if joint not in table.columns:
+            table.columns[joint] = {}
+            table.joints.append(joint)
+        table.columns[joint][layout[axis]] = where[c]
+    kept = [
+        (c, i) for c, i in zip(table.other, table.other_columns, strict=True) if not c.isdigit()
+    ]
+    table.other, table.other_columns = [c for c, _ in kept], [i for _, i in kept]
+    table.bare_numbers = True
+    return len(digits)
 
 
 @dataclass

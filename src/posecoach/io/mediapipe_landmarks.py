@@ -10,7 +10,12 @@ confidence; an empty cell (or ``nan``) is a missing value; ``inf`` is an error.
 
 JSON (format ``mediapipe_json``): a list of frames, each either a list of 33
 ``{"x", "y", "z", "visibility"}`` objects, an empty list / ``null`` (nobody found), or
-an object ``{"landmarks": [...], "world_landmarks": [...], "time": s}``.
+an object ``{"landmarks": [...], "world_landmarks": [...], "time": s}`` (``keypoints`` /
+``pose_landmarks`` and ``world_keypoints`` / ``pose_world_landmarks`` are read too; an
+object with none of them is an error, never a frame of nobody).
+
+CSV headers may also be bare numbers ``0 .. 131`` (33 x (x, y, z, visibility)) or
+``0 .. 98`` (33 x (x, y, z)), with a ``label`` column, as many notebooks export them.
 
 Coordinates are taken as normalised image coordinates (MediaPipe's own convention)
 unless they exceed [-1, 2], then as pixels; pass ``space=`` to decide yourself.
@@ -194,6 +199,11 @@ def _sniff_csv(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- JSON
+#: Keys a frame object may hold its landmarks under (MediaPipe's own, and what exporters use).
+_LANDMARK_KEYS = ("landmarks", "keypoints", "pose_landmarks")
+_WORLD_KEYS = ("world_landmarks", "world_keypoints", "pose_world_landmarks")
+
+
 def _landmarks(items: Any, what: str) -> np.ndarray:
     if items is None or items == []:
         return np.full((_K, 4), np.nan)
@@ -243,8 +253,14 @@ def read_mediapipe_json(
         any_world = False
         for n, frame in enumerate(data):
             if isinstance(frame, dict):
-                lms.append(_landmarks(frame.get("landmarks"), f"landmarks in frame {n}"))
-                w = frame.get("world_landmarks")
+                key = next((k for k in _LANDMARK_KEYS if k in frame), None)
+                if key is None:
+                    raise ValueError(
+                        f"expected {' or '.join(map(repr, _LANDMARK_KEYS))} in frame {n}, "
+                        f"got keys {sorted(frame)[:8]}"
+                    )
+                lms.append(_landmarks(frame[key], f"{key} in frame {n}"))
+                w = next((frame[k] for k in _WORLD_KEYS if k in frame), None)
                 any_world = any_world or bool(w)
                 worlds.append(_landmarks(w, f"world landmarks in frame {n}")[:, :3])
                 t = frame.get("time", frame.get("timestamp"))
@@ -336,7 +352,7 @@ def _sniff_json(path: Path) -> bool:
         return False
     for frame in data[:20]:
         if isinstance(frame, dict):
-            frame = frame.get("landmarks")
+            frame = next((frame[k] for k in _LANDMARK_KEYS if k in frame), None)
         if isinstance(frame, list) and frame:
             return len(frame) == _K and isinstance(frame[0], dict) and {"x", "y"} <= set(frame[0])
     return False

@@ -225,7 +225,8 @@ def _sniff(path: Path) -> bool:
     if header is None:
         return False
     table = parse_header(header)
-    return table.has_xy and "v" not in table.axes
+    # bare numbered columns are MediaPipe's 33 landmarks (format mediapipe_csv)
+    return table.has_xy and "v" not in table.axes and not table.bare_numbers
 
 
 register_format(
