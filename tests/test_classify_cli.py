@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 from typer.testing import CliRunner
@@ -39,6 +40,12 @@ def test_train_evaluate_classify_reps_label(tmp_path):
     assert res.exit_code == 0, res.output
     assert "4-fold cross-validation, folds by group" in res.output
     assert model.exists()
+    # augmentation says how much it adds: mirrored copies double the samples
+    m2 = tmp_path / "m2.safetensors"
+    res = runner.invoke(app, ["train", str(train), "--model", "linear", "--mirror", "-o", str(m2)])
+    assert res.exit_code == 0, res.output
+    n = int(re.search(r"(\d+) frame samples", res.output).group(1))  # type: ignore[union-attr]
+    assert f"augmentation adds {n} samples to the {n} for training" in res.output
 
     test = _labelled_csv(tmp_path / "test.csv", 3, 99, "held_out")
     out = tmp_path / "metrics.json"

@@ -157,6 +157,14 @@ def register(app: typer.Typer) -> None:
             aug = AugmentSettings(
                 views=views, mirror=mirror, drop=drop, label_map=_label_map(label_map), seed=seed
             )
+            if aug.active:
+                from posecoach.classify.augment import augment
+
+                added = augment(ds, aug).n_samples - ds.n_samples
+                typer.echo(
+                    f"augmentation adds {added} samples to the {ds.n_samples} for training "
+                    f"(views {views}, mirror {'on' if mirror else 'off'}, drop {drop:g})"
+                )
             feats = replace(default_features(model, ds), rotate=rotate)
             if blocks_opt:
                 feats = replace(feats, blocks=tuple(b.strip() for b in blocks_opt.split(",")))
