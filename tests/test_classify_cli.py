@@ -65,6 +65,26 @@ def test_train_evaluate_classify_reps_label(tmp_path):
     assert res.exit_code == 0, res.output
     segs = json.loads((tmp_path / "c.json").read_text())["segments"]
     assert [s["label"] for s in segs] == ["up", "down", "up", "down", "up", "down", "up"]
+    # abstaining: where the model is less sure than 99.9 % the frames are "unknown", and the
+    # segments say so; the confident stretches keep their labels
+    res = runner.invoke(
+        app,
+        [
+            "classify",
+            str(model),
+            str(pose),
+            "--abstain",
+            "0.999",
+            "--json",
+            str(tmp_path / "u.json"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "u.json").read_text())
+    labels = [s["label"] for s in data["segments"]]
+    assert "unknown" in labels and {"up", "down"} & set(labels)
+    for f in data["frames"]:
+        assert (f["label"] == "unknown") == (max(f["probabilities"]) < 0.999)
 
     res = runner.invoke(
         app, ["reps", str(pose), "--model", str(model), "--json", str(tmp_path / "r.json")]

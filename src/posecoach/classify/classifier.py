@@ -45,6 +45,12 @@ class Segment:
     end_frame: int
 
 
+#: The label of a frame the classifier abstains on.
+UNKNOWN = "unknown"
+#: Default: abstain when the most probable class has less than this (smoothed) probability.
+ABSTAIN = 0.5
+
+
 @dataclass(frozen=True)
 class FrameLabels:
     """Per-frame result of :meth:`Classifier.classify`."""
@@ -255,10 +261,27 @@ class Classifier:
         feats = self.frame_features(pos, get(seq.skeleton))
         return self.model.predict_proba(feats)
 
-    def classify(self, seq: PoseSequence, *, smooth_s: float = 0.3) -> FrameLabels:
+    def classify(
+        self, seq: PoseSequence, *, smooth_s: float = 0.3, abstain: float = ABSTAIN
+    ) -> FrameLabels:
         """Per-frame labels with probabilities smoothed over ``smooth_s`` seconds, and segments.
 
         Frames with no visible joint get the smoothed probabilities of their neighbours.
+        A frame whose most probable class has a smoothed probability under ``abstain`` is
+        labelled :data:`UNKNOWN` (a transition, or a pose the model never learnt), and the
+        segments show it; ``abstain=0`` always answers.
+
+        Example
+        -------
+        >>> from posecoach.classify.synthetic import exercise_sequence
+        >>> from posecoach.classify.datasets import dataset_from_sequences
+        >>> from posecoach.classify.train import fit_classifier
+        >>> seq, labels = exercise_sequence(2, rng=np.random.default_rng(1))
+        >>> ds = dataset_from_sequences([seq], ["x"], level="frame", frame_labels=[labels])
+        >>> clf = fit_classifier(ds, model="linear")
+        >>> res = clf.classify(seq, abstain=0.99)
+        >>> UNKNOWN in res.labels, UNKNOWN in clf.classify(seq, abstain=0).labels
+        (True, False)
         """
         probs = self.frame_probabilities(seq)
         empty = ~seq.visible.any(axis=1)
@@ -269,7 +292,11 @@ class Classifier:
                 probs[empty, c] = np.interp(np.flatnonzero(empty), good, probs[good, c])
         ts = np.asarray(seq.timestamps)
         sm = smooth_probabilities(probs, ts, smooth_s)
-        labels = [self.classes[i] for i in sm.argmax(1)]
+        top = sm.max(axis=1)
+        labels = [
+            self.classes[i] if p >= abstain else UNKNOWN
+            for i, p in zip(sm.argmax(1), top, strict=True)
+        ]
         return FrameLabels(
             labels,
             sm,

@@ -278,6 +278,11 @@ def register(app: typer.Typer) -> None:
         model: Path = typer.Argument(..., help="Model file."),
         input: Path = typer.Argument(..., help="Pose file or video."),
         smooth: float = typer.Option(0.3, "--smooth", help="Smoothing window in seconds."),
+        abstain: float = typer.Option(
+            0.5,
+            "--abstain",
+            help="Label frames 'unknown' whose best class is less probable than this (0: never).",
+        ),
         json_path: Path | None = typer.Option(None, "--json", help="Write the result as JSON."),
         subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
@@ -297,7 +302,7 @@ def register(app: typer.Typer) -> None:
                     "probabilities": dict(zip(clf.classes, map(float, probs), strict=True)),
                 }
             else:
-                res = clf.classify(seq, smooth_s=smooth)
+                res = clf.classify(seq, smooth_s=smooth, abstain=abstain)
                 typer.echo(f"{'label':<16} {'start_s':>8} {'end_s':>8}")
                 for s in res.segments:
                     typer.echo(f"{s.label:<16} {s.start:8.2f} {s.end:8.2f}")
