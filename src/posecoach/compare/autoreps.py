@@ -36,6 +36,7 @@ Example
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from typing import Any
 
@@ -141,10 +142,9 @@ class LiveRepCounter:
         self, skeleton: str, *, window: int = 300, enter: float = ENTER, leave: float = LEAVE
     ) -> None:
         self.sk = get(skeleton)
-        self.window = window
         self.counter = StreamingRepCounter(enter, leave, 3)
-        self.feats: list[np.ndarray] = []
-        self.torso: list[float] = []
+        self.feats: deque[np.ndarray] = deque(maxlen=window)
+        self._torso: float | None = None
         self._rest: np.ndarray | None = None
         self._range = 0.0
         self._seen = 0
@@ -159,17 +159,16 @@ class LiveRepCounter:
         if points is None or not np.isfinite(points).any():
             return self.count
         pos = np.asarray(points, dtype=np.float64)[None]
+        # this frame's torso (else the last seen): the person may walk closer or farther
         _, torso = normalize_by_torso(pos, self.sk)
         if np.isfinite(torso[0]) and torso[0] > 0:
-            self.torso = [*self.torso[-self.window :], float(torso[0])]
-        if not self.torso:
+            self._torso = float(torso[0])
+        if self._torso is None:
             return self.count
-        # this frame's torso: the person may walk closer or farther between repetitions
-        unit = float(torso[0]) if np.isfinite(torso[0]) and torso[0] > 0 else self.torso[-1]
-        f = raw_features(pos, self.sk, unit)[0]
+        f = raw_features(pos, self.sk, self._torso)[0]
         if np.isnan(f).mean() > 0.5:
             return self.count
-        self.feats = [*self.feats[-self.window + 1 :], f]
+        self.feats.append(f)
         self._seen += 1
         if self._seen % 10 == 1 or self._rest is None:
             self._learn()
@@ -186,8 +185,7 @@ class LiveRepCounter:
             return
         x = np.asarray(self.feats)
         x = np.where(np.isfinite(x), x, np.nanmedian(x, axis=0))
-        speed = np.r_[0.0, np.linalg.norm(np.diff(x, axis=0), axis=1)]
-        self._rest = np.median(x[speed <= np.percentile(speed, 25)], axis=0)
+        self._rest = _rest_pose(x)
         self._range = float(np.percentile(np.linalg.norm(x - self._rest, axis=1), 95))
 
 
@@ -210,16 +208,12 @@ def movement_features(seq: PoseSequence) -> np.ndarray:
     pos = np.asarray(pos, dtype=np.float64)
     _, torso = normalize_by_torso(pos, sk)
     unit = float(np.nanmedian(torso)) if np.isfinite(torso).any() else np.nan
-    raw = raw_features(pos, sk, unit)
-    cols = [raw[:, j] for j in range(raw.shape[1])]
     width = max(1, round(0.15 * float(seq.fps)))
-    kept = []
-    for col in cols:
-        col = np.asarray(col, dtype=np.float64)
-        if np.isfinite(col).mean() < 0.5:
-            continue
-        col = _smooth(_fill(col), width)
-        kept.append(col)
+    kept = [
+        _smooth(_fill(col), width)
+        for col in raw_features(pos, sk, unit).T
+        if np.isfinite(col).mean() >= 0.5
+    ]
     if not kept:
         raise InputError("expected poses with limbs to count repetitions, got none usable")
     feats = np.stack(kept, axis=1)
@@ -256,13 +250,23 @@ def _principal(feats: np.ndarray, fps: float) -> np.ndarray | None:
     return comps[best]
 
 
-def _deviation(feats: np.ndarray) -> np.ndarray:
-    """Distance of each frame's features from the rest pose (the median of the stillest
-    quarter of the frames): one rise and fall per repetition whichever limb moves (legs
-    raised in turn, for instance)."""
+def _rest_pose(feats: np.ndarray) -> np.ndarray:
+    """The rest pose: the median features of the stillest quarter of the frames.
+
+    Example
+    -------
+    >>> f = np.r_[np.zeros((6, 1)), np.linspace(0, 5, 4)[:, None]]  # still, then moving
+    >>> _rest_pose(f).tolist()
+    [0.0]
+    """
     speed = np.r_[0.0, np.linalg.norm(np.diff(feats, axis=0), axis=1)]
-    rest = np.median(feats[speed <= np.percentile(speed, 25)], axis=0)
-    return np.asarray(np.linalg.norm(feats - rest, axis=1))
+    return np.asarray(np.median(feats[speed <= np.percentile(speed, 25)], axis=0))
+
+
+def _deviation(feats: np.ndarray) -> np.ndarray:
+    """Distance of each frame's features from the rest pose (:func:`_rest_pose`): one rise
+    and fall per repetition whichever limb moves (legs raised in turn, for instance)."""
+    return np.asarray(np.linalg.norm(feats - _rest_pose(feats), axis=1))
 
 
 def _scaled(y: np.ndarray, fps: float) -> tuple[np.ndarray, float] | None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from posecoach.extract.base import Box, Detection, PoseBackend, PoseSession
 from posecoach.extract.mediapipe_backend import box_iou
-from posecoach.extract.people import PeopleScan, PersonTrack
+from posecoach.extract.people import PeopleScan, PersonTrack, confident_xy
 from posecoach.extract.subject import crop_box, keep_crop
 from posecoach.pose import PoseSequence
 from posecoach.skeletons import get
@@ -87,11 +87,6 @@ LOOK_BACK = 10
 #: the same body, at least in part (two people side by side are a shoulder width, about a
 #: quarter of the size, apart or more).
 SAME_BODY = 0.15
-
-
-def xy_of(det: Detection) -> np.ndarray:
-    """A detection's keypoints (K, 2), NaN where its confidence is below one half."""
-    return np.where((det.confidence >= 0.5)[:, None], det.keypoints[:, :2], np.nan)
 
 
 def pose_size(xy: np.ndarray) -> float:
@@ -208,7 +203,7 @@ class TrackFollower:
             self.events.append({"frame": frame, "time_s": round(time_s, 6), "event": "found"})
             self._last_reason = None
         self._prev = box
-        self.kept[frame] = xy_of(det)
+        self.kept[frame] = confident_xy(det)
         self.kept.pop(frame - HISTORY, None)
         return det
 
@@ -305,7 +300,7 @@ class TrackFollower:
         mine = self.chosen.points_at(frame, reach=self.scan.every)
         if mine is None:
             return False
-        xy = xy_of(det)
+        xy = confident_xy(det)
         size = pose_size(xy)
         d_own = _median_gap(xy, mine)
         if d_own is None or not size > 0 or d_own < SAME_PERSON_GAP * size:
@@ -371,7 +366,7 @@ class FollowGroup:
             theirs = rival.process(rgb, frame, time_s)
             if det is None or theirs is None:
                 continue
-            mine_xy, their_xy = xy_of(det), xy_of(theirs)
+            mine_xy, their_xy = confident_xy(det), confident_xy(theirs)
             gap = _median_gap(mine_xy, their_xy)
             if gap is None or gap >= SAME_BODY * max(pose_size(mine_xy), 1e-9):
                 continue

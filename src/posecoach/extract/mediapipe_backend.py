@@ -189,6 +189,12 @@ class MediaPipeBackend:
         """A MediaPipe session (tracking mode unless ``static``)."""
         return MediaPipeSession(static=static)
 
+    def _finder_session(self) -> MediaPipeSession:
+        """The static, segmenting session the people finder runs (made once)."""
+        if self._finder is None:
+            self._finder = MediaPipeSession(static=True, segmentation=True)
+        return self._finder
+
     def _finder_scale(self, long_side: int) -> float:
         """How much the people finder scales a frame with this long side.
 
@@ -220,8 +226,7 @@ class MediaPipeBackend:
         """
         import cv2
 
-        if self._finder is None:
-            self._finder = MediaPipeSession(static=True, segmentation=True)
+        finder = self._finder_session()
         h, w = rgb.shape[:2]
         scale = self._finder_scale(max(h, w))
         image = cv2.resize(rgb, (round(w * scale), round(h * scale))) if scale != 1 else rgb.copy()
@@ -231,7 +236,7 @@ class MediaPipeBackend:
         kernel = np.ones((max(3, sw // 40),) * 2, np.uint8)
         repeats = 0
         for _ in range(max_people + 2):
-            found = self._finder.process(image)
+            found = finder.process(image)
             if not found:
                 break
             det = found[0]
@@ -247,8 +252,8 @@ class MediaPipeBackend:
                 if len(boxes) >= max_people:
                     break
             blank = np.zeros((sh, sw), np.uint8)
-            if self._finder.last_mask is not None:
-                blank[self._finder.last_mask > 0.3] = 1
+            if finder.last_mask is not None:
+                blank[finder.last_mask > 0.3] = 1
             else:  # no mask: blank the confident keypoints' box
                 x0, y0, x1, y1 = (int(v) for v in box)
                 blank[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1] = 1
@@ -268,8 +273,7 @@ class MediaPipeBackend:
         """
         import cv2
 
-        if self._finder is None:
-            self._finder = MediaPipeSession(static=True, segmentation=True)
+        finder = self._finder_session()
         h, w = rgb.shape[:2]
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         half = scale * max(box[2] - box[0], box[3] - box[1]) / 2
@@ -281,7 +285,7 @@ class MediaPipeBackend:
         shrink = self._finder_scale(max(h, w))
         if shrink != 1:
             crop = cv2.resize(crop, (round(crop.shape[1] * shrink), round(crop.shape[0] * shrink)))
-        found = self._finder.process(np.ascontiguousarray(crop))
+        found = finder.process(np.ascontiguousarray(crop))
         if not found:
             return None
         det = found[0]

@@ -452,8 +452,16 @@ def scan_step(fps: float, every: int | None = None) -> int:
     return max(1, round(fps / 3)) if every is None else max(1, int(every))
 
 
-def _points(det: Any) -> np.ndarray:
-    """A detection's keypoints (K, 2), NaN where its confidence is below one half."""
+def confident_xy(det: Any) -> np.ndarray:
+    """A detection's keypoints (K, 2), NaN where its confidence is below one half.
+
+    Example
+    -------
+    >>> from posecoach.extract.base import Detection
+    >>> d = Detection(np.array([[1.0, 2.0, 0.0], [3.0, 4.0, 0.0]]), np.array([0.9, 0.1]))
+    >>> confident_xy(d).tolist()
+    [[1.0, 2.0], [nan, nan]]
+    """
     xy = np.asarray(det.keypoints, dtype=np.float64)[:, :2].copy()
     xy[np.asarray(det.confidence) < 0.5] = np.nan
     return xy
@@ -534,7 +542,7 @@ class PeopleScanner:
         self.size = (w, h)
         found = self.backend.find_people(rgb, max_people=self.max_people)
         boxes = [p.box() for p in found]
-        points = [_points(p) for p in found]
+        points = [confident_xy(p) for p in found]
         if self._near is not None:
             # Look again where someone still followed is expected but was not found
             # (partly hidden behind another person, whom the search above blanked).
@@ -549,7 +557,7 @@ class PeopleScanner:
                 box = det.box()
                 if box_iou(box, where) > 0 and all(box_iou(box, b) < NEAR_SAME for b in boxes):
                     boxes.append(box)
-                    points.append(_points(det))
+                    points.append(confident_xy(det))
         self.linker.add(index, time_s, boxes, points)
         self.samples.append((index, time_s, boxes))
         self.max_together = max(self.max_together, len(boxes))

@@ -144,9 +144,6 @@ class Rows:
         self.rows.append(_row(det, self.k))
         self.times.append(frame.time)
 
-    def skip(self, frame: Any) -> None:
-        self.add(frame, None)
-
 
 def _run(
     source: Path,
@@ -192,7 +189,7 @@ def _run(
                     if scanner.max_together > 1 and rows.abandoned is None:
                         rows.abandoned = i  # someone else is in view: follow instead
                 if rows.abandoned is not None:
-                    rows.skip(frame)
+                    rows.add(frame, None)  # a placeholder row: the follow pass decides
                 else:
                     rows.add(frame, tracker.process(frame.image, frame.time))
                     report(i + 1)
