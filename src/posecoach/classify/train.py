@@ -97,7 +97,9 @@ def fit_classifier(
     ds
         Training data (frame or sequence level).
     model
-        Registry name (see :func:`posecoach.classify.models.model_names`) or a model.
+        Registry name (see :func:`posecoach.classify.models.model_names`), a model, or
+        ``"auto"``: chosen by cross-validation by group
+        (:func:`posecoach.classify.selection.train_auto`; ``features`` then unused).
     task
         ``"posture"``, ``"form"`` or ``"exercise"`` (stored with the model).
     features
@@ -112,6 +114,10 @@ def fit_classifier(
     if task not in TASKS:
         raise DatasetError(f"unknown task {task!r}; expected one of {list(TASKS)}")
     check_trainable(ds.labels, ds.source)
+    if model == "auto":
+        from posecoach.classify.selection import train_auto
+
+        return train_auto(ds, task=task, augmentation=augmentation, seed=seed, info=info)[0]
     m = get_model(model) if isinstance(model, str) else model
     if m.level == "sequence" and ds.level != "sequence":
         raise DatasetError(
