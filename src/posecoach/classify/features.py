@@ -13,7 +13,9 @@ Pipeline for one frame (vectorised over frames):
    ``mask`` (1 where a joint is missing), ``side_angles`` (elbow, shoulder, hip and knee
    angles of the side seen best — the side with more visible joints over all the frames
    given, so one choice per sequence for sequence models: the same numbers for a person
-   facing left or right, and the hidden side's guesses left out);
+   facing left or right, and the hidden side's guesses left out), ``limbs`` (the unit
+   direction of each body segment of :data:`LIMB_SEGMENTS`: free of any centre and scale,
+   so an upper arm reads the same with or without the hips in frame);
 5. missing values become 0 (the mask says which).
 
 The "34 numbers" baseline is ``FeatureSettings(blocks=("coords",))`` on COCO-17 joints.
@@ -48,9 +50,27 @@ __all__ = [
     "aligned_embedding",
     "side_angles",
     "SIDE_TRIPLES",
+    "limb_directions",
+    "LIMB_SEGMENTS",
 ]
 
-BLOCKS = ("coords", "angles", "distances", "mask", "aligned", "side_angles")
+BLOCKS = ("coords", "angles", "distances", "mask", "aligned", "side_angles", "limbs")
+
+#: Body segments of the ``limbs`` block (from, to): each becomes its unit direction.
+LIMB_SEGMENTS: tuple[tuple[str, str], ...] = (
+    ("left_shoulder", "right_shoulder"),
+    ("nose", "thorax"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+    ("left_hip", "right_hip"),
+    ("thorax", "mid_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+)
 
 #: Angles of one side, in the order of the ``side_angles`` block: (a, b, c) = angle at b.
 SIDE_TRIPLES: tuple[tuple[str, str, str], ...] = (
@@ -261,7 +281,27 @@ def frame_features(
         parts.append(aligned_embedding(pos[..., :2], skeleton, joints))
     if "side_angles" in settings.blocks:
         parts.append(np.nan_to_num(side_angles(pos[..., :dims], skeleton) / 180.0, nan=0.0))
+    if "limbs" in settings.blocks:
+        parts.append(limb_directions(pos[..., :dims], skeleton).reshape(n, -1))
     return np.concatenate(parts, axis=1)
+
+
+def limb_directions(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """``(N, S, D)`` unit direction of every segment of :data:`LIMB_SEGMENTS` (0 if unseen).
+
+    Example
+    -------
+    >>> p = np.zeros((1, 17, 2)); p[0, 5] = [0, 0]; p[0, 7] = [0, 3]  # left upper arm down
+    >>> limb_directions(p, COCO_17)[0, 2].tolist()
+    [0.0, 1.0]
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    out = []
+    for a, b in LIMB_SEGMENTS:
+        v = joint_xyz(pos, skeleton, b) - joint_xyz(pos, skeleton, a)
+        norm = np.linalg.norm(v, axis=-1, keepdims=True)
+        out.append(np.where(norm > 1e-9, v / np.where(norm > 1e-9, norm, 1.0), 0.0))
+    return np.nan_to_num(np.stack(out, axis=-2), nan=0.0)
 
 
 def side_angles(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
@@ -362,6 +402,8 @@ def feature_names(skeleton: Skeleton, settings: FeatureSettings, dims: int = 2) 
         names += [f"{jn}_aligned_{a}" for jn in joints for a in "xy"]
     if "side_angles" in settings.blocks:
         names += [f"angle_seen_side_{b}" for _, b, _ in SIDE_TRIPLES]
+    if "limbs" in settings.blocks:
+        names += [f"limb_{a}_{b}_{x}" for a, b in LIMB_SEGMENTS for x in "xyz"[:d]]
     return names
 
 

@@ -296,12 +296,14 @@ def train_auto(
     seed: int = 0,
     rotate: bool = False,
     info: dict[str, Any] | None = None,
+    upper_body: bool = True,
     progress: Progress | None = None,
 ) -> tuple[Classifier, Selection]:
     """:func:`select_model`, then the chosen model fitted on every sample of ``ds``.
 
     The selection table goes into ``clf.info["model_selection"]`` and the chosen model's
-    pooled cross-validated accuracy into ``clf.info["cv"]``.
+    pooled cross-validated accuracy into ``clf.info["cv"]``; frame models also get their
+    upper-body model (see :func:`posecoach.classify.train.fit_classifier`).
     """
     sel = select_model(
         ds, task=task, k=k, augmentation=augmentation, seed=seed, rotate=rotate, progress=progress
@@ -320,5 +322,6 @@ def train_auto(
         augmentation=augmentation,
         seed=seed,
         info=meta,
+        upper_body=upper_body,
     )
     return clf, sel

@@ -259,6 +259,7 @@ def register(app: typer.Typer) -> None:
                     augmentation=aug if aug.active else None,
                     seed=seed,
                     info=info,
+                    upper_body=True,
                 )
             save_classifier(clf, output)
             typer.echo(
