@@ -99,7 +99,9 @@ def register(app: typer.Typer) -> None:
         from posecoach.extract import parse_subject
 
         if database is not None and compare_to is None:
-            raise typer.BadParameter("a session needs a score: add --compare-to", "--database")
+            raise typer.BadParameter(
+                "a session needs a score: add --compare-to", param_hint="--database"
+            )
         with user_errors():
             sessions = store = None
             if database is not None:

@@ -19,10 +19,10 @@ Example
 -------
 >>> engine_names()
 ['dask', 'inline', 'pool']
->>> get_engine("spark")
+>>> get_engine("spark")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-posecoach.errors.InputError: unknown batch engine 'spark'; expected one of ['dask', 'inline', 'pool']
+posecoach.errors.InputError: unknown batch engine 'spark'; expected one of ['dask', ...]
 """
 
 from __future__ import annotations

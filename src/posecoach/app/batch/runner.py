@@ -22,12 +22,14 @@ Example
 >>> report = run_batch([d / "in"], d / "out", engine="inline", reps=True)
 >>> [(r.output, r.status, r.reps) for r in report.rows]
 [('a', 'ok', 2)]
->>> [(r.status, r.reason) for r in run_batch([d / "in"], d / "out", engine="inline", reps=True).rows]
+>>> again = run_batch([d / "in"], d / "out", engine="inline", reps=True)
+>>> [(r.status, r.reason) for r in again.rows]
 [('skipped', 'done before (same content and options)')]
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -37,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from posecoach.app.batch.engines import get_engine
 from posecoach.app.batch.inputs import BatchInput, find_inputs, output_stems
 from posecoach.app.batch.resume import finished_record, input_key, record_name
@@ -45,6 +49,7 @@ from posecoach.app.batch.task import BatchJob, TaskOutcome, TaskSpec
 from posecoach.app.outputs import OutputFolder, read_manifest
 from posecoach.atomic import atomic_path
 from posecoach.errors import InputError
+from posecoach.pose import PoseSequence
 
 __all__ = ["BatchReport", "run_batch"]
 
@@ -94,6 +99,17 @@ def _payload(item: BatchInput) -> dict[str, bytes]:
     return {item.path.name: item.path.read_bytes()}
 
 
+def _digest(source: Any) -> str:
+    """The content digest of a reference: a file's or folder's bytes, or a pose's arrays."""
+    from posecoach.extract.cache import content_digest
+
+    if isinstance(source, PoseSequence):
+        h = hashlib.sha256(np.ascontiguousarray(source.positions).tobytes())
+        h.update(np.ascontiguousarray(source.confidence).tobytes())
+        return h.hexdigest()
+    return content_digest(Path(source))
+
+
 def _prepare_job(
     compare_to: Any,
     reference_subject: Any,
@@ -115,7 +131,7 @@ def _prepare_job(
 
         sources = reference_sources(compare_to)
         references = tuple(load_input(s, "reference", subject=reference_subject) for s in sources)
-        fingerprint["references"] = [content_digest(s) for s in sources]
+        fingerprint["references"] = [_digest(s) for s in sources]
         fingerprint["reference_subject"] = reference_subject
     model = None
     suffix = ".st"
