@@ -95,16 +95,20 @@ class LoopbackCluster:
         """Start the scheduler, then the workers; return once every worker has joined."""
         self.scheduler = self._start(
             "scheduler",
-            ["distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--no-dashboard"],
+            [
+                *("distributed.cli.dask_scheduler", "--host", "127.0.0.1"),
+                *("--port", str(self.port), "--no-dashboard"),
+            ],
         )
         _wait_for_port(self.port, self.scheduler, self.timeout)
         for i in range(self.n_workers):
             self.workers.append(
                 self._start(
                     f"worker{i}",
-                    ["distributed.cli.dask_worker", self.address, "--host", "127.0.0.1"]
-                    + ["--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{i}"],
+                    [
+                        *("distributed.cli.dask_worker", self.address, "--host", "127.0.0.1"),
+                        *("--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{i}"),
+                    ],
                 )
             )
         from distributed import Client
