@@ -206,6 +206,17 @@ def test_sessions_go_into_the_store_once_and_deleting_keeps_the_users_files(
             round(r.score or 0, 6) for r in report.rows[:2]
         ]
         assert store.list_references() == []  # not offered in the web library
+        # the web app's person page shows them (the app opens the same database)
+        from fastapi.testclient import TestClient
+
+        from posecoach.web import Settings, create_app
+
+        with TestClient(create_app(Settings(data_dir=tmp_path / "data"))) as web:
+            page = web.get(f"/api/people/{people['bob']}").json()
+            assert [s["score"] for s in page["sessions"]] == [report.rows[2].score]
+            assert page["sessions"][0]["reference_retired"] is True
+            assert list(page["history"]) == ["squat"]
+            assert web.get("/api/references").json() == []
         sink2 = StoreSessions(store, "{folder}", ref, out, exercise="squat")
         run_batch([tree], out, engine="inline", compare_to=ref, sessions=sink2)
         assert sink2.added == 0 and len(store.list_results()) == 3

@@ -253,10 +253,10 @@ class DaskEngine:
         pending: dict[Any, TaskSpec] = {}
 
         def submit(spec: TaskSpec) -> Any:
-            # bytes go straight to one worker (scatter), not through the scheduler
-            arg = client.scatter(spec, hash=False) if spec.payload is not None else spec
+            # (an input's bytes travel with its task, through the scheduler: data scattered
+            # to one worker would be lost with it, and its task could not run elsewhere)
             fut = client.submit(
-                run_task, arg, shared, key=f"posecoach-batch-{run_id}-{spec.index}", pure=False
+                run_task, spec, shared, key=f"posecoach-batch-{run_id}-{spec.index}", pure=False
             )
             stream.add(fut)
             return fut

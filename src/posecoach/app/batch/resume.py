@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posecoach.app.outputs import Manifest
+from posecoach.app.outputs import Manifest, sha256_file
 
 __all__ = ["RECORDS", "finished_record", "input_key", "record_name"]
 
@@ -53,14 +53,6 @@ def record_name(stem: str) -> str:
     return f"{RECORDS}/{stem}.json"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def finished_record(
     folder: Path, manifest: Manifest | None, stem: str, key: str
 ) -> dict[str, Any] | None:
@@ -89,6 +81,6 @@ def finished_record(
     for rel in [*files, name]:
         digest = manifest.files.get(str(rel))
         path = folder / str(rel)
-        if digest is None or not path.is_file() or _sha256(path) != digest:
+        if digest is None or not path.is_file() or sha256_file(path) != digest:
             return None
     return record
