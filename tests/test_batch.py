@@ -266,3 +266,32 @@ def test_local_dask_cluster_and_pool_give_the_inline_results(tree: Path, tmp_pat
             assert (tmp_path / engine / f"{rel}.reps.json").read_bytes() == (
                 tmp_path / "inline" / f"{rel}.reps.json"
             ).read_bytes()
+
+
+def test_classify_equals_the_classify_command(tree: Path, tmp_path: Path) -> None:
+    from posecoach.classify import fit_classifier, save_classifier
+    from posecoach.classify.datasets import dataset_from_sequences
+    from posecoach.cli import app
+
+    pairs = [exercise_sequence(2, rng=np.random.default_rng(s)) for s in (4, 5)]
+    seqs, labels = [p[0] for p in pairs], [p[1] for p in pairs]
+    ds = dataset_from_sequences(
+        list(seqs), ["x", "y"], ["g4", "g5"], level="frame", frame_labels=list(labels)
+    )
+    model = save_classifier(fit_classifier(ds, model="knn"), tmp_path / "m.st")
+    out = tmp_path / "out"
+    report = run_batch([tree / "alice"], out, engine="inline", classify=model)
+    assert [r.status for r in report.rows] == ["ok", "ok"]
+    for row, name in zip(report.rows, ("a1", "a2"), strict=True):
+        single = tmp_path / f"{name}.json"
+        args = ["classify", str(model), str(tree / "alice" / f"{name}.pose.npz")]
+        result = CliRunner().invoke(app, [*args, "--json", str(single)])
+        assert result.exit_code == 0, result.output
+        expected = json.loads(single.read_text())
+        assert json.loads((out / f"{name}.classify.json").read_text()) == expected
+        held: dict[str, float] = {}
+        for seg in expected["segments"]:
+            held[seg["label"]] = held.get(seg["label"], 0.0) + seg["end_s"] - seg["start_s"]
+        assert row.label == max(held, key=held.__getitem__)
+    with pytest.raises(InputError, match="no such file"):
+        run_batch([tree], out, engine="inline", classify=tmp_path / "missing.st")
