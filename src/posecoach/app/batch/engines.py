@@ -156,7 +156,12 @@ class PoolEngine:
         pending: dict[Any, TaskSpec] = {}
 
         def submit(spec: TaskSpec) -> Future[TaskOutcome]:
-            return self._pool.submit(run_task, spec, job)
+            try:
+                return self._pool.submit(run_task, spec, job)
+            except Exception as exc:  # a broken pool takes no more work: this input fails
+                refused: Future[TaskOutcome] = Future()
+                refused.set_exception(exc)
+                return refused
 
         def finished() -> tuple[Any, TaskOutcome | BaseException]:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
