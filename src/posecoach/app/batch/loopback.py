@@ -1,10 +1,10 @@
 """A real Dask cluster on 127.0.0.1: a scheduler and workers as separate processes.
 
 What ``dask scheduler`` and ``dask worker`` start on a cluster's machines, started here on
-one machine (free ports, loopback only) for tests, benchmarks and trying ``--scheduler``:
+one machine (free ports, loopback only) for tests, benchmarks and trying ``--scheduler``::
 
->>> with LoopbackCluster(workers=1) as cluster:  # doctest: +SKIP
-...     report = run_batch(["clips"], "out", scheduler=cluster.address)
+    with LoopbackCluster(workers=2) as cluster:
+        report = run_batch(["clips"], "out", scheduler=cluster.address)
 
 Workers run without a nanny (``--no-nanny``): a worker killed is gone, not restarted,
 as when a machine of a cluster dies.
