@@ -9,6 +9,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from posecoach.app.datasets import write_labelled_csv
+from posecoach.classify.persistence import load_classifier
 from posecoach.classify.synthetic import exercise_sequence
 from posecoach.cli.app import app
 from posecoach.io import save
@@ -35,17 +36,35 @@ def test_train_evaluate_classify_reps_label(tmp_path):
             w.writerows(r[1:])
     model = tmp_path / "m.safetensors"
     res = runner.invoke(
-        app, ["train", str(train), "--model", "linear", "--cv", "4", "-o", str(model)]
+        app,
+        ["train", str(train), "--model", "linear", "--no-augment", "--cv", "4", "-o", str(model)],
     )
     assert res.exit_code == 0, res.output
     assert "4-fold cross-validation, folds by group" in res.output
+    assert "augmentation adds" not in res.output
     assert model.exists()
-    # augmentation says how much it adds: mirrored copies double the samples
+    # augmentation says how much it adds: mirrored copies alone double the samples
     m2 = tmp_path / "m2.safetensors"
-    res = runner.invoke(app, ["train", str(train), "--model", "linear", "--mirror", "-o", str(m2)])
+    only_mirror = ["--mirror", "--augment-views", "0", "--drop", "0"]
+    res = runner.invoke(
+        app, ["train", str(train), "--model", "linear", *only_mirror, "-o", str(m2)]
+    )
     assert res.exit_code == 0, res.output
     n = int(re.search(r"(\d+) frame samples", res.output).group(1))  # type: ignore[union-attr]
     assert f"augmentation adds {n} samples to the {n} for training" in res.output
+    # the defaults: the model chosen by group CV (4 videos: 4 folds, and a warning), trained
+    # with mirror (2n) + two views of each (6n) + a sixth of those with a part missing (n)
+    m3, choice = tmp_path / "m3.safetensors", tmp_path / "choice.json"
+    res = runner.invoke(app, ["train", str(train), "-o", str(m3), "--json", str(choice)])
+    assert res.exit_code == 0, res.output
+    assert f"augmentation adds {6 * n} samples to the {n} for training" in res.output
+    assert "model choice: group 4-fold cross-validation over 4 groups" in res.output
+    assert "warning: only 4 groups" in res.output
+    sel = json.loads(choice.read_text())["model_selection"]
+    assert [r["name"] for r in sel["results"]] == ["gbdt", "mlp", "knn", "linear"]
+    best = max(sel["results"], key=lambda r: (r["accuracy"], r["macro_f1"]))
+    assert best["accuracy"] > 0.9 and sel["best"] == best["name"]
+    assert load_classifier(m3).info["model_selection"]["best"] == sel["best"]
 
     test = _labelled_csv(tmp_path / "test.csv", 3, 99, "held_out")
     out = tmp_path / "metrics.json"

@@ -40,7 +40,7 @@ import numpy as np
 from posecoach.align.base import AlignmentError, Pair, Transform, register_aligner
 from posecoach.errors import InputError
 from posecoach.geometry import joint_xyz
-from posecoach.skeletons import LIMB_JOINTS
+from posecoach.skeletons import LIMB_JOINTS, Skeleton
 
 __all__ = [
     "JOINTS",
@@ -51,6 +51,7 @@ __all__ = [
     "load_weights",
     "normalize_2d",
     "forward",
+    "lift_depth",
     "rotation_from_6d",
     "WEIGHTS_PATH",
 ]
@@ -279,6 +280,53 @@ def _canonical(seq_positions: np.ndarray, conf: np.ndarray, skeleton, thr: float
     return pts, mask
 
 
+def _depth_of_all(
+    points: np.ndarray, known: np.ndarray, mask: np.ndarray, depth: np.ndarray
+) -> np.ndarray:
+    """``(B, K)`` depth of every joint: that of the nearest joint the lifter saw."""
+    d2 = np.linalg.norm(
+        points[:, :, None] - np.where(mask[:, None, :, None] > 0, known[:, None], np.inf), axis=-1
+    )
+    nearest = np.argmin(np.nan_to_num(d2, nan=np.inf), axis=-1)
+    return np.take_along_axis(depth, nearest, axis=1)
+
+
+def lift_depth(
+    positions: np.ndarray,
+    confidence: np.ndarray,
+    skeleton: Skeleton,
+    *,
+    min_confidence: float = 0.3,
+    weights: str | None = None,
+) -> np.ndarray:
+    """``(N, K)`` depth of 2D poses by the lifter alone, in units of the pose's own scale.
+
+    The depth is relative to the hip centre and measured in the same units as the
+    positions (torso lengths of the input are torso lengths out), positive away from the
+    camera; joints the lifter does not read take the depth of the nearest joint it reads.
+    Poses with fewer than 4 usable joints get NaN.
+
+    Example
+    -------
+    >>> from posecoach.classify.synthetic import stick_figure
+    >>> from posecoach.skeletons import COCO_17
+    >>> p = stick_figure(np.zeros(2))
+    >>> z = lift_depth(p, np.ones(p.shape[:2]), COCO_17)
+    >>> z.shape, bool(np.isfinite(z).all())
+    ((2, 17), True)
+    """
+    w = _cached_weights(str(weights or WEIGHTS_PATH))
+    pos = np.asarray(positions, dtype=np.float64)[..., :2]
+    pts, mask = _canonical(pos, np.asarray(confidence, dtype=np.float64), skeleton, min_confidence)
+    norm, centre, scale = normalize_2d(pts, mask)
+    b = len(pos)
+    depth = _mlp(np.concatenate([norm.reshape(b, -1), mask], axis=1), w, "lift")
+    allp = (pos - centre[:, None]) / scale[:, None, None]
+    z = _depth_of_all(allp, norm, mask, depth) * scale[:, None]
+    z[mask.sum(-1) < 4] = np.nan
+    return z
+
+
 def _mean_rotation(r: np.ndarray) -> np.ndarray:
     u, _, vt = np.linalg.svd(r.mean(0))
     d = np.sign(np.linalg.det(u @ vt))
@@ -345,13 +393,8 @@ class LearnedAligner:
                 "shift": np.broadcast_to(cam["shift"].mean(0), (t, 2)),
                 "k": np.full(t, cam["k"].mean()),
             }
-        # every attempt joint: its normalised 2D plus the depth of the nearest known joint
         allp = (att.positions[..., :2] - a_c[:, None]) / a_s[:, None, None]
-        d2 = np.linalg.norm(
-            allp[:, :, None] - np.where(a_mask[:, None, :, None] > 0, a_n[:, None], np.inf), axis=-1
-        )
-        nearest = np.argmin(np.nan_to_num(d2, nan=np.inf), axis=-1)
-        z = np.take_along_axis(depth, nearest, axis=1)
+        z = _depth_of_all(allp, a_n, a_mask, depth)
         xyz = np.concatenate([allp, z[..., None]], axis=-1)
         out = project_lifted(xyz, cam) * r_s[:, None, None] + r_c[:, None]
         angles = angles_from_rotation(cam["rotation"])

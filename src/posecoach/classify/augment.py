@@ -2,17 +2,22 @@
 
 - **Random views** reuse :func:`posecoach.align.cameras.random_camera`. Each sample is
   centred on the hips and scaled to torso lengths, then projected through a random
-  perspective camera. 3D data (ML Kit's x, y, z) is used as is; 2D-only data is lifted
-  flat (z = 0), so the views it gives are those of a photo of the pose turned in space
-  — foreshortening and perspective, not true 3D rotation. Default ranges are
-  azimuth ±45°, elevation ±20°, roll ±15° (wider turns of a flat pose collapse it).
+  perspective camera. 3D data (ML Kit's x, y, z, MediaPipe world landmarks) is used as
+  is; 2D-only data is first given depth by the learned lifter of
+  :mod:`posecoach.align.learned` (trained on projected motion capture), so a side view
+  turned by 45° shows the body from the front-side rather than a flattened photo.
+  Default ranges are azimuth ±90°, elevation ±20°, roll ±15° (bench/classify.py, 2c: with
+  3D training data two views in ±90° bring a side camera within 4 points of the training
+  cameras, where ±45° left it 11 points below).
 - **Mirror** swaps left and right joints and negates x; labels with a side are mapped
   through ``label_map`` (default: swap the words ``left`` ↔ ``right`` inside a label),
   labels without a side are kept, and a side label with no counterpart in the label
   set is not mirrored at all (mirroring would invent a class).
-- **Dropped joints** set the leg joints (hips, knees, ankles, feet) or the arm joints
-  (elbows, wrists, hands) of a fraction of samples to missing, as when the legs or arms
-  are out of frame.
+- **Dropped joints** set one body part of a fraction of samples to missing: the lower
+  body (hips included: hips, knees, ankles, heels, feet), the arms (elbows, wrists,
+  hands), one side (``left`` or ``right``: every joint of that side, as when the far side
+  is hidden), or ``joints`` (each joint missing with probability 0.15, as detectors
+  drop single occluded joints).
 
 Augmented copies keep their source's group, so a group split stays a group split.
 """
@@ -27,9 +32,24 @@ import numpy as np
 
 from posecoach.classify.datasets import PoseDataset
 from posecoach.classify.features import ARM_JOINTS, LEG_JOINTS
+from posecoach.errors import InputError
 from posecoach.geometry import joint_xyz
 
-__all__ = ["AugmentSettings", "augment", "mirror_label", "random_views", "mirror", "drop_joints"]
+__all__ = [
+    "AugmentSettings",
+    "DEFAULT_AUGMENTATION",
+    "DROP_PARTS",
+    "augment",
+    "mirror_label",
+    "random_views",
+    "mirror",
+    "drop_joints",
+]
+
+#: Body parts :func:`drop_joints` can remove.
+DROP_PARTS = ("legs", "arms", "left", "right", "joints")
+#: Chance of each joint to go missing under the ``joints`` part.
+JOINT_DROPOUT = 0.15
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ class AugmentSettings:
     drop
         Fraction of samples to add again with legs or arms missing (0 = none).
     drop_parts
-        Which parts can be dropped.
+        Which parts can be dropped: any of :data:`DROP_PARTS`.
     label_map
         Explicit mirror label pairs (both directions are used).
     seed
@@ -64,6 +84,16 @@ class AugmentSettings:
     label_map: Mapping[str, str] = field(default_factory=dict)
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        bad = [p for p in self.drop_parts if p not in DROP_PARTS]
+        if bad or not self.drop_parts:
+            raise InputError(f"unknown body parts to drop {bad}; expected some of {DROP_PARTS}")
+        if self.views < 0 or not 0 <= self.drop <= 10:
+            raise InputError(
+                f"augmentation needs views >= 0 and 0 <= drop <= 10, got {self.views}, {self.drop}"
+            )
+        object.__setattr__(self, "drop_parts", tuple(self.drop_parts))
+
     @property
     def active(self) -> bool:
         """Whether any augmentation is asked for."""
@@ -79,6 +109,12 @@ class AugmentSettings:
             "label_map": dict(self.label_map),
             "seed": self.seed,
         }
+
+
+#: What ``posecoach train`` adds by default: a mirrored copy of every sample (either side),
+#: two random camera views of every sample and its mirror, and half as many again with a
+#: body part missing (lower body, arms, one side or single joints): 7 times the samples.
+DEFAULT_AUGMENTATION = AugmentSettings(views=2, mirror=True, drop=0.5, drop_parts=DROP_PARTS)
 
 
 def mirror_label(
@@ -168,7 +204,7 @@ def random_views(
     ds: PoseDataset,
     rng: np.random.Generator,
     *,
-    azimuth_deg: tuple[float, float] = (-45.0, 45.0),
+    azimuth_deg: tuple[float, float] = (-90.0, 90.0),
     elevation_deg: tuple[float, float] = (-20.0, 20.0),
     roll_deg: tuple[float, float] = (-15.0, 15.0),
 ) -> PoseDataset:
@@ -187,8 +223,8 @@ def random_views(
     from posecoach.align.cameras import random_camera
 
     pos = _centre_scale(ds.positions.astype(np.float64), ds)
-    if pos.shape[2] == 2:
-        pos = np.concatenate([pos, np.zeros((*pos.shape[:2], 1))], axis=2)
+    if pos.shape[2] == 2 or not np.isfinite(pos[..., 2]).any() or not pos[..., 2].any():
+        pos = np.concatenate([pos[..., :2], _lifted_depth(pos[..., :2], ds)[..., None]], axis=2)
     out = np.full((*pos.shape[:2], 2), np.nan)
     ids = _sample_ids(ds)
     for i in range(ds.n_samples):
@@ -198,6 +234,14 @@ def random_views(
         frames = ids == i
         out[frames] = cam.project(pos[frames])
     return _with_positions(ds, out)
+
+
+def _lifted_depth(pos: np.ndarray, ds: PoseDataset) -> np.ndarray:
+    """Depth of every joint of 2D poses by the learned lifter (0 where it cannot tell)."""
+    from posecoach.align.learned import lift_depth
+
+    conf = np.where(np.isfinite(pos).all(-1), 1.0, 0.0)
+    return np.nan_to_num(lift_depth(pos, conf, ds.skeleton), nan=0.0)
 
 
 def mirror(ds: PoseDataset, label_map: Mapping[str, str] | None = None) -> PoseDataset:
@@ -240,7 +284,10 @@ def drop_joints(
     fraction: float = 1.0,
     parts: tuple[str, ...] = ("legs", "arms"),
 ) -> PoseDataset:
-    """Copies of a random ``fraction`` of samples with the legs or the arms missing.
+    """Copies of a random ``fraction`` of samples, each with one of ``parts`` missing.
+
+    ``fraction`` above 1 adds several copies of some samples (2.5: every sample twice and
+    half of them a third time).
 
     Example
     -------
@@ -252,18 +299,32 @@ def drop_joints(
     >>> d.n_samples, int(np.isnan(d.positions[:, 13:, 0]).all())
     (2, 1)
     """
-    by_part = {"legs": LEG_JOINTS, "arms": ARM_JOINTS}
+    names = ds.skeleton.names
+    by_part = {
+        "legs": LEG_JOINTS,
+        "arms": ARM_JOINTS,
+        "left": tuple(j for j in names if j.startswith("left_")),
+        "right": tuple(j for j in names if j.startswith("right_")),
+    }
     n_pick = round(fraction * ds.n_samples)
     if n_pick == 0:
         return ds.subset([])
-    chosen = np.sort(rng.choice(ds.n_samples, size=n_pick, replace=False))
-    sub = ds.subset(chosen)
+    whole, rest = divmod(n_pick, ds.n_samples)
+    chosen = np.concatenate(
+        [np.tile(np.arange(ds.n_samples), whole), rng.choice(ds.n_samples, rest, replace=False)]
+    )
+    sub = ds.subset(np.sort(chosen))
     pos = sub.positions.copy()
     ids = _sample_ids(sub)
     which = rng.choice(len(parts), size=sub.n_samples)
     for i in range(sub.n_samples):
-        names = [j for j in by_part[parts[which[i]]] if ds.skeleton.has(j)]
-        pos[np.ix_(ids == i, ds.skeleton.indices(names))] = np.nan
+        frames = ids == i
+        if parts[which[i]] == "joints":
+            gone = rng.random(ds.skeleton.n_joints) < JOINT_DROPOUT
+            pos[np.ix_(frames, np.flatnonzero(gone))] = np.nan
+            continue
+        part = [j for j in by_part[parts[which[i]]] if ds.skeleton.has(j)]
+        pos[np.ix_(frames, ds.skeleton.indices(part))] = np.nan
     return _with_positions(sub, pos)
 
 

@@ -14,7 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.classify.features import FeatureSettings, frame_features, sequence_summary
+from posecoach.classify.features import (
+    LEG_JOINTS,
+    FeatureSettings,
+    frame_features,
+    sequence_summary,
+)
 from posecoach.classify.models import Model
 from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
@@ -145,6 +150,25 @@ def segments_of(labels: Sequence[str], times: np.ndarray, fps: float) -> list[Se
     return out
 
 
+#: Joints less confident than this are missing when a recording is classified.
+MIN_JOINT_CONFIDENCE = 0.1
+
+
+def without_lower_body(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """A copy of ``(N, K, D)`` positions with the hips, knees, ankles and feet missing.
+
+    Example
+    -------
+    >>> from posecoach.skeletons import COCO_17
+    >>> p = without_lower_body(np.zeros((1, 17, 2)), COCO_17)
+    >>> int(np.isnan(p[0, :, 0]).sum())
+    6
+    """
+    out = np.array(positions, dtype=np.float64, copy=True)
+    out[:, skeleton.indices([j for j in LEG_JOINTS if skeleton.has(j)])] = np.nan
+    return out
+
+
 @dataclass
 class Classifier:
     """A fitted model with everything needed to apply it to new poses.
@@ -165,6 +189,14 @@ class Classifier:
         ``"frame"`` or ``"sequence"``.
     info
         Training details (dataset, split, metrics) stored with the model.
+    upper
+        Frame level only: a second model trained on the same poses with the lower body
+        (hips, knees, ankles, feet) removed, for frames where no knee and no ankle is
+        visible — the camera framing the upper body. A model that never saw a missing
+        part beats one that must guess it (reduced-feature models, Saar-Tsechansky and
+        Provost, JMLR 2007); ``None``: every frame goes to ``model``.
+    upper_features
+        Feature settings of ``upper``.
     """
 
     model: Model
@@ -174,6 +206,8 @@ class Classifier:
     task: str = "posture"
     level: str = "frame"
     info: dict[str, Any] = field(default_factory=dict)
+    upper: Model | None = None
+    upper_features: FeatureSettings | None = None
 
     # ------------------------------------------------------------------ input handling
     def to_model_skeleton(
@@ -209,6 +243,30 @@ class Classifier:
         pos = self.to_model_skeleton(positions, sk)
         return frame_features(pos, self.skeleton, self.features)
 
+    def lower_body_missing(self, positions: np.ndarray) -> np.ndarray:
+        """``(N,)`` frames (on the model's skeleton) with no knee and no ankle visible."""
+        idx = [
+            self.skeleton.index(j)
+            for j in ("left_knee", "right_knee", "left_ankle", "right_ankle")
+            if self.skeleton.has(j)
+        ]
+        if not idx:
+            return np.zeros(len(positions), dtype=bool)
+        return ~np.isfinite(positions[:, idx]).all(-1).any(-1)
+
+    def _frame_proba(self, positions: np.ndarray) -> np.ndarray:
+        """``(N, C)`` probabilities of frames on the model's skeleton (upper model where
+        the lower body is missing)."""
+        probs = self.model.predict_proba(frame_features(positions, self.skeleton, self.features))
+        if self.upper is None or self.upper_features is None:
+            return probs
+        gone = self.lower_body_missing(positions)
+        if gone.any():
+            pos = without_lower_body(positions[gone], self.skeleton)
+            feats = frame_features(pos, self.skeleton, self.upper_features)
+            probs[gone] = self.upper.predict_proba(feats)
+        return probs
+
     def sample_inputs(self, samples: Sequence[np.ndarray], skeleton: Skeleton | None = None) -> Any:
         """Model input for samples (frames for frame level, runs for sequence level)."""
         if self.level == "frame":
@@ -240,6 +298,10 @@ class Classifier:
         """
         if not len(samples):
             return np.zeros((0, len(self.classes)))
+        if self.level == "frame":
+            return self._frame_proba(
+                self.to_model_skeleton(np.concatenate(samples), skeleton or self.skeleton)
+            )
         return self.model.predict_proba(self.sample_inputs(samples, skeleton))
 
     def predict(self, samples: Sequence[np.ndarray], skeleton: Skeleton | None = None) -> list[str]:
@@ -249,7 +311,9 @@ class Classifier:
     def frame_probabilities(self, seq: PoseSequence, max_gap_s: float = 0.5) -> np.ndarray:
         """``(T, C)`` unsmoothed per-frame probabilities of a frame-level model.
 
-        Joints missing for at most ``max_gap_s`` seconds are interpolated in time first;
+        Joints whose confidence is under :data:`MIN_JOINT_CONFIDENCE` count as missing
+        (MediaPipe still places legs that are out of the frame, with a visibility near 0);
+        joints missing for at most ``max_gap_s`` seconds are interpolated in time first;
         longer gaps stay missing (imputed + masked by the features).
         """
         if self.level != "frame":
@@ -257,9 +321,9 @@ class Classifier:
                 f"this {self.task!r} model classifies whole sequences, not frames; "
                 "use classify_sequence"
             )
-        pos = fill_short_gaps(seq.positions, round(max_gap_s * seq.fps))
-        feats = self.frame_features(pos, get(seq.skeleton))
-        return self.model.predict_proba(feats)
+        pos = np.where((seq.confidence >= MIN_JOINT_CONFIDENCE)[..., None], seq.positions, np.nan)
+        pos = fill_short_gaps(pos, round(max_gap_s * seq.fps))
+        return self._frame_proba(self.to_model_skeleton(pos, get(seq.skeleton)))
 
     def classify(
         self, seq: PoseSequence, *, smooth_s: float = 0.3, abstain: float = ABSTAIN

@@ -10,7 +10,12 @@ Pipeline for one frame (vectorised over frames):
 3. optionally rotate so the torso points up (in-plane rotation invariance);
 4. build the blocks asked for: ``coords`` (normalised x, y), ``angles`` (joint angles by
    name, scaled to [0, 1]), ``distances`` (pairwise distances between the feature joints),
-   ``mask`` (1 where a joint is missing);
+   ``mask`` (1 where a joint is missing), ``side_angles`` (elbow, shoulder, hip and knee
+   angles of the side seen best — the side with more visible joints over all the frames
+   given, so one choice per sequence for sequence models: the same numbers for a person
+   facing left or right, and the hidden side's guesses left out), ``limbs`` (the unit
+   direction of each body segment of :data:`LIMB_SEGMENTS`: free of any centre and scale,
+   so an upper arm reads the same with or without the hips in frame);
 5. missing values become 0 (the mask says which).
 
 The "34 numbers" baseline is ``FeatureSettings(blocks=("coords",))`` on COCO-17 joints.
@@ -43,9 +48,37 @@ __all__ = [
     "feature_names",
     "sequence_summary",
     "aligned_embedding",
+    "side_angles",
+    "SIDE_TRIPLES",
+    "limb_directions",
+    "LIMB_SEGMENTS",
 ]
 
-BLOCKS = ("coords", "angles", "distances", "mask", "aligned")
+BLOCKS = ("coords", "angles", "distances", "mask", "aligned", "side_angles", "limbs")
+
+#: Body segments of the ``limbs`` block (from, to): each becomes its unit direction.
+LIMB_SEGMENTS: tuple[tuple[str, str], ...] = (
+    ("left_shoulder", "right_shoulder"),
+    ("nose", "thorax"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+    ("left_hip", "right_hip"),
+    ("thorax", "mid_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+)
+
+#: Angles of one side, in the order of the ``side_angles`` block: (a, b, c) = angle at b.
+SIDE_TRIPLES: tuple[tuple[str, str, str], ...] = (
+    ("shoulder", "elbow", "wrist"),
+    ("elbow", "shoulder", "hip"),
+    ("shoulder", "hip", "knee"),
+    ("hip", "knee", "ankle"),
+)
 
 #: Joint angles used as features: (a, b, c) = angle at b.
 ANGLE_TRIPLES: tuple[tuple[str, str, str], ...] = (
@@ -246,7 +279,55 @@ def frame_features(
         parts.append(missing.astype(np.float64))
     if "aligned" in settings.blocks:
         parts.append(aligned_embedding(pos[..., :2], skeleton, joints))
+    if "side_angles" in settings.blocks:
+        parts.append(np.nan_to_num(side_angles(pos[..., :dims], skeleton) / 180.0, nan=0.0))
+    if "limbs" in settings.blocks:
+        parts.append(limb_directions(pos[..., :dims], skeleton).reshape(n, -1))
     return np.concatenate(parts, axis=1)
+
+
+def limb_directions(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """``(N, S, D)`` unit direction of every segment of :data:`LIMB_SEGMENTS` (0 if unseen).
+
+    Example
+    -------
+    >>> p = np.zeros((1, 17, 2)); p[0, 5] = [0, 0]; p[0, 7] = [0, 3]  # left upper arm down
+    >>> limb_directions(p, COCO_17)[0, 2].tolist()
+    [0.0, 1.0]
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    out = []
+    for a, b in LIMB_SEGMENTS:
+        v = joint_xyz(pos, skeleton, b) - joint_xyz(pos, skeleton, a)
+        norm = np.linalg.norm(v, axis=-1, keepdims=True)
+        out.append(np.where(norm > 1e-9, v / np.where(norm > 1e-9, norm, 1.0), 0.0))
+    return np.nan_to_num(np.stack(out, axis=-2), nan=0.0)
+
+
+def side_angles(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """``(N, 4)`` angles (degrees) of :data:`SIDE_TRIPLES` on the side seen best.
+
+    The side is chosen once for all ``N`` frames: the one whose joints are visible more
+    often (left on a tie).
+
+    Example
+    -------
+    >>> from posecoach.classify.synthetic import stick_figure
+    >>> p = stick_figure(np.zeros(1))
+    >>> p[:, [6, 8, 10, 12, 14]] = np.nan  # the right side hidden
+    >>> bool(np.allclose(side_angles(p, COCO_17), side_angles(p[:, COCO_17.mirror_permutation()],
+    ...                                                     COCO_17)))
+    True
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    seen = {}
+    for side in ("left", "right"):
+        names = {f"{side}_{j}" for t in SIDE_TRIPLES for j in t}
+        seen[side] = sum(int(np.isfinite(joint_xyz(pos, skeleton, n)).all(-1).sum()) for n in names)
+    side = "left" if seen["left"] >= seen["right"] else "right"
+    return np.stack(
+        [joint_angle(pos, skeleton, *(f"{side}_{j}" for j in t)) for t in SIDE_TRIPLES], axis=-1
+    )
 
 
 def aligned_embedding(
@@ -319,6 +400,10 @@ def feature_names(skeleton: Skeleton, settings: FeatureSettings, dims: int = 2) 
         names += [f"{jn}_missing" for jn in joints]
     if "aligned" in settings.blocks:
         names += [f"{jn}_aligned_{a}" for jn in joints for a in "xy"]
+    if "side_angles" in settings.blocks:
+        names += [f"angle_seen_side_{b}" for _, b, _ in SIDE_TRIPLES]
+    if "limbs" in settings.blocks:
+        names += [f"limb_{a}_{b}_{x}" for a, b in LIMB_SEGMENTS for x in "xyz"[:d]]
     return names
 
 

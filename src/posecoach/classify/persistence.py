@@ -80,6 +80,15 @@ def save_classifier(clf: Classifier, path: str | Path) -> Path:
 
     arrays, config = clf.model.state()
     tensors = {f"model.{k}": np.ascontiguousarray(v) for k, v in arrays.items()}
+    upper = None
+    if clf.upper is not None and clf.upper_features is not None:
+        up_arrays, up_config = clf.upper.state()
+        tensors.update({f"upper.{k}": np.ascontiguousarray(v) for k, v in up_arrays.items()})
+        upper = {
+            "name": clf.upper.name,
+            "config": up_config,
+            "features": clf.upper_features.to_dict(),
+        }
     header: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -89,6 +98,7 @@ def save_classifier(clf: Classifier, path: str | Path) -> Path:
         "skeleton": {"name": clf.skeleton.name, "joints": list(clf.skeleton.names)},
         "features": clf.features.to_dict(),
         "model": {"name": clf.model.name, "config": config},
+        "upper": upper,
         "info": clf.info,
         "versions": _versions(),
     }
@@ -158,6 +168,14 @@ def load_classifier(path: str | Path) -> Classifier:
         model_cls = MODELS.get(header["model"]["name"])
         arrays = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
         model = model_cls.from_state(arrays, dict(header["model"]["config"]))
+        upper, upper_features = None, None
+        if header.get("upper"):
+            spec = header["upper"]
+            up_arrays = {
+                k[len("upper.") :]: v for k, v in tensors.items() if k.startswith("upper.")
+            }
+            upper = MODELS.get(spec["name"]).from_state(up_arrays, dict(spec["config"]))
+            upper_features = FeatureSettings.from_dict(spec["features"])
         return Classifier(
             model=model,
             classes=[str(c) for c in header["classes"]],
@@ -166,6 +184,8 @@ def load_classifier(path: str | Path) -> Classifier:
             task=str(header["task"]),
             level=str(header["level"]),
             info=dict(header.get("info", {})),
+            upper=upper,
+            upper_features=upper_features,
         )
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{p}: inconsistent posecoach model file ({exc!r})") from exc

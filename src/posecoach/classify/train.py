@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from posecoach.classify.augment import AugmentSettings, augment
-from posecoach.classify.classifier import Classifier
+from posecoach.classify.classifier import Classifier, without_lower_body
 from posecoach.classify.datasets import DatasetError, PoseDataset, check_trainable, group_kfold
 from posecoach.classify.evaluate import Metrics, compute_metrics
-from posecoach.classify.features import FeatureSettings
+from posecoach.classify.features import LEG_JOINTS, FeatureSettings, frame_features
 from posecoach.classify.models import Model, get_model
 
 __all__ = ["TASKS", "fit_classifier", "cross_validate", "CrossValidation", "default_features"]
@@ -89,6 +89,7 @@ def fit_classifier(
     seed: int = 0,
     classes: list[str] | None = None,
     info: dict[str, Any] | None = None,
+    upper_body: bool = False,
 ) -> Classifier:
     """Fit a classifier on every sample of ``ds``.
 
@@ -97,7 +98,9 @@ def fit_classifier(
     ds
         Training data (frame or sequence level).
     model
-        Registry name (see :func:`posecoach.classify.models.model_names`) or a model.
+        Registry name (see :func:`posecoach.classify.models.model_names`), a model, or
+        ``"auto"``: chosen by cross-validation by group
+        (:func:`posecoach.classify.selection.train_auto`; ``features`` then unused).
     task
         ``"posture"``, ``"form"`` or ``"exercise"`` (stored with the model).
     features
@@ -108,10 +111,19 @@ def fit_classifier(
         Seed of every random step.
     classes
         Label set (default: the labels in ``ds``).
+    upper_body
+        Frame level: also fit the same model on the poses with the lower body removed,
+        for frames where it is out of view (:attr:`Classifier.upper`).
     """
     if task not in TASKS:
         raise DatasetError(f"unknown task {task!r}; expected one of {list(TASKS)}")
     check_trainable(ds.labels, ds.source)
+    if model == "auto":
+        from posecoach.classify.selection import train_auto
+
+        return train_auto(
+            ds, task=task, augmentation=augmentation, seed=seed, info=info, upper_body=upper_body
+        )[0]
     m = get_model(model) if isinstance(model, str) else model
     if m.level == "sequence" and ds.level != "sequence":
         raise DatasetError(
@@ -123,7 +135,10 @@ def fit_classifier(
     train = augment(ds, replace(augmentation, seed=seed)) if augmentation else ds
     clf = Classifier(m, classes, ds.skeleton, feats, task, ds.level, dict(info or {}))
     x = clf.sample_inputs(list(train.sequences()) if ds.level == "sequence" else [train.positions])
-    m.fit(x, _encode(train.labels, classes), len(classes), seed)
+    y = _encode(train.labels, classes)
+    m.fit(x, y, len(classes), seed)
+    if upper_body and ds.level == "frame":
+        _fit_upper_body(clf, train.positions, y, seed)
     clf.info.setdefault("n_train_samples", int(ds.n_samples))
     clf.info.setdefault("n_train_groups", len(np.unique(ds.groups)))
     groups = sorted({str(g) for g in ds.groups})
@@ -133,6 +148,19 @@ def fit_classifier(
     if augmentation and augmentation.active:
         clf.info["augmentation"] = augmentation.to_dict()
     return clf
+
+
+def _fit_upper_body(clf: Classifier, positions: np.ndarray, y: np.ndarray, seed: int) -> None:
+    """Give ``clf`` its upper-body model: the same family, on the poses without legs."""
+    joints = tuple(j for j in clf.features.joints if j not in LEG_JOINTS)
+    legs = [j for j in LEG_JOINTS if clf.skeleton.has(j)]
+    if len(joints) < 2 or not legs:
+        return
+    feats = replace(clf.features, joints=joints)
+    pos = without_lower_body(clf.to_model_skeleton(positions, clf.skeleton), clf.skeleton)
+    upper = type(clf.model)(**clf.model.config())
+    upper.fit(frame_features(pos, clf.skeleton, feats), y, len(clf.classes), seed)
+    clf.upper, clf.upper_features = upper, feats
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from posecoach.classify.augment import DEFAULT_AUGMENTATION
 from posecoach.cli.common import (
     FORCE_FILE_HELP,
     SUBJECT_HELP,
@@ -21,6 +22,10 @@ from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
 
 _TASK_HELP = "posture (per frame), form or exercise (per sequence for folder datasets)."
+_MODEL_HELP = (
+    "auto (cross-validated choice), or one of knn, linear, gbdt, mlp (frames or sequence "
+    "statistics), dtw, seqcnn, minirocket (sequences)."
+)
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -97,8 +102,13 @@ def register(app: typer.Typer) -> None:
         ),
         output: Path = typer.Option(..., "-o", "--output", help="Model file to write."),
         task: str = typer.Option("posture", "--task", help=_TASK_HELP),
-        model: str = typer.Option("knn", "--model", help="knn, linear, gbdt, mlp, dtw, seqcnn."),
-        cv: int = typer.Option(0, "--cv", help="K-fold cross-validation by group first (0 = off)."),
+        model: str = typer.Option("auto", "--model", help=_MODEL_HELP),
+        cv: int = typer.Option(
+            0,
+            "--cv",
+            help="Folds by group: the model choice's k with auto (0 = 5), else a CV run first "
+            "(0 = off).",
+        ),
         skeleton: str | None = typer.Option(
             None, "--skeleton", help="Skeleton of positional columns."
         ),
@@ -106,12 +116,26 @@ def register(app: typer.Typer) -> None:
         blocks: int = typer.Option(
             0, "--blocks", help="No group column: cut the rows into N contiguous blocks as groups."
         ),
-        views: int = typer.Option(0, "--augment-views", help="Random camera views per sample."),
+        views: int = typer.Option(
+            DEFAULT_AUGMENTATION.views, "--augment-views", help="Random camera views per sample."
+        ),
         mirror: bool = typer.Option(
-            False, "--mirror", help="Add mirrored copies (left/right labels swapped)."
+            DEFAULT_AUGMENTATION.mirror,
+            "--mirror/--no-mirror",
+            help="Add mirrored copies (left/right labels swapped).",
         ),
         drop: float = typer.Option(
-            0.0, "--drop", help="Add this fraction again with legs or arms missing."
+            DEFAULT_AUGMENTATION.drop,
+            "--drop",
+            help="Add this fraction again with a body part missing (see --drop-parts).",
+        ),
+        drop_parts: str = typer.Option(
+            ",".join(DEFAULT_AUGMENTATION.drop_parts),
+            "--drop-parts",
+            help="Parts --drop removes: legs (hips included), arms, left, right, joints.",
+        ),
+        no_augment: bool = typer.Option(
+            False, "--no-augment", help="No augmentation at all (views, mirror and drop off)."
         ),
         label_map: str | None = typer.Option(
             None, "--label-map", help="Mirror label pairs a=b,c=d."
@@ -122,22 +146,31 @@ def register(app: typer.Typer) -> None:
         blocks_opt: str | None = typer.Option(
             None,
             "--features",
-            help="Feature blocks: coords,angles,distances,mask,aligned (default per model).",
+            help="Feature blocks: coords,angles,distances,mask,aligned,side_angles "
+            "(default per model; not with auto).",
         ),
         seed: int = typer.Option(0, "--seed"),
-        json_path: Path | None = typer.Option(None, "--json", help="Write the CV metrics as JSON."),
+        json_path: Path | None = typer.Option(
+            None, "--json", help="Write the cross-validation (and model choice) as JSON."
+        ),
         force: bool = typer.Option(False, "--force", help=FORCE_FILE_HELP),
     ) -> None:
-        """Train a classifier on a labelled dataset and save it as one safetensors file."""
-        from dataclasses import replace
+        """Train a classifier on a labelled dataset and save it as one safetensors file.
 
+        By default the model is chosen by cross-validation by group among the families that
+        suit the data, and training adds mirrored copies, one random camera view and copies
+        with a body part missing; the table of the choice is printed and stored.
+        """
         from posecoach.app.datasets import read_dataset
         from posecoach.classify import AugmentSettings, cross_validate, fit_classifier
+        from posecoach.classify.augment import augment
         from posecoach.classify.datasets import check_trainable
         from posecoach.classify.persistence import save_classifier
         from posecoach.classify.train import default_features
 
         with user_errors():
+            if model == "auto" and blocks_opt:
+                raise InputError("--features picks one model's inputs; give --model too")
             claim_outputs(output, json_path, inputs=[dataset], force=force)
             with progress_bar(f"read {dataset.name}") as bar:
                 ds = read_dataset(
@@ -155,55 +188,82 @@ def register(app: typer.Typer) -> None:
             )
             check_trainable(ds.labels, str(dataset))
             aug = AugmentSettings(
-                views=views, mirror=mirror, drop=drop, label_map=_label_map(label_map), seed=seed
+                views=0 if no_augment else views,
+                mirror=mirror and not no_augment,
+                drop=0.0 if no_augment else drop,
+                drop_parts=tuple(p.strip() for p in drop_parts.split(",") if p.strip()),
+                label_map=_label_map(label_map),
+                seed=seed,
             )
             if aug.active:
-                from posecoach.classify.augment import augment
-
                 added = augment(ds, aug).n_samples - ds.n_samples
                 typer.echo(
                     f"augmentation adds {added} samples to the {ds.n_samples} for training "
-                    f"(views {views}, mirror {'on' if mirror else 'off'}, drop {drop:g})"
+                    f"(views {aug.views}, mirror {'on' if aug.mirror else 'off'}, drop "
+                    f"{aug.drop:g} of {','.join(aug.drop_parts)}; --no-augment for none)"
                 )
-            feats = replace(default_features(model, ds), rotate=rotate)
-            if blocks_opt:
-                feats = replace(feats, blocks=tuple(b.strip() for b in blocks_opt.split(",")))
             info: dict[str, object] = {"dataset": str(dataset)}
-            if cv:
-                with progress_bar(f"{cv}-fold CV") as bar:
-                    res = cross_validate(
+            if model == "auto":
+                from posecoach.classify.selection import train_auto
+
+                with progress_bar("model choice") as bar:
+                    clf, sel = train_auto(
                         ds,
-                        model=model,
-                        k=cv,
                         task=task,
-                        features=feats,
+                        k=cv or 5,
                         augmentation=aug if aug.active else None,
                         seed=seed,
+                        rotate=rotate,
+                        info=info,
                         progress=bar,
                     )
-                typer.echo(f"{cv}-fold cross-validation, folds by group (never by frame):")
-                for f in res.folds:
-                    typer.echo(f"  {f.split}: accuracy {f.accuracy:.3f}, macro F1 {f.macro_f1:.3f}")
-                typer.echo(res.metrics.table())
-                info["cv"] = {
-                    "k": cv,
-                    "accuracy": res.metrics.accuracy,
-                    "macro_f1": res.metrics.macro_f1,
-                }
+                typer.echo(sel.table())
+                for w in sel.warnings:
+                    typer.echo(f"warning: {w}", err=True)
                 if json_path:
-                    _write_json(json_path, res.to_dict())
-            clf = fit_classifier(
-                ds,
-                model=model,
-                task=task,
-                features=feats,
-                augmentation=aug if aug.active else None,
-                seed=seed,
-                info=info,
-            )
+                    _write_json(json_path, {"model_selection": sel.to_dict()})
+            else:
+                feats = replace(default_features(model, ds), rotate=rotate)
+                if blocks_opt:
+                    feats = replace(feats, blocks=tuple(b.strip() for b in blocks_opt.split(",")))
+                if cv:
+                    with progress_bar(f"{cv}-fold CV") as bar:
+                        res = cross_validate(
+                            ds,
+                            model=model,
+                            k=cv,
+                            task=task,
+                            features=feats,
+                            augmentation=aug if aug.active else None,
+                            seed=seed,
+                            progress=bar,
+                        )
+                    typer.echo(f"{cv}-fold cross-validation, folds by group (never by frame):")
+                    for f in res.folds:
+                        typer.echo(
+                            f"  {f.split}: accuracy {f.accuracy:.3f}, macro F1 {f.macro_f1:.3f}"
+                        )
+                    typer.echo(res.metrics.table())
+                    info["cv"] = {
+                        "k": cv,
+                        "accuracy": res.metrics.accuracy,
+                        "macro_f1": res.metrics.macro_f1,
+                    }
+                    if json_path:
+                        _write_json(json_path, res.to_dict())
+                clf = fit_classifier(
+                    ds,
+                    model=model,
+                    task=task,
+                    features=feats,
+                    augmentation=aug if aug.active else None,
+                    seed=seed,
+                    info=info,
+                    upper_body=True,
+                )
             save_classifier(clf, output)
             typer.echo(
-                f"wrote {output} ({model}, {task}, {ds.level} level, trained on all "
+                f"wrote {output} ({clf.model.name}, {task}, {ds.level} level, trained on all "
                 f"{ds.n_samples} samples)"
             )
 
