@@ -755,32 +755,39 @@ def _fake_from_bytes(data: bytes, folder: Path) -> PoseSequence:
 
 def test_batch_places(ws: Path, batch_inputs: list[str]) -> None:
     versions = {n: [(ws / n).read_bytes()] for n in batch_inputs}
-    ok("batch", *batch_inputs, "-o", "poses", "-j", "1")  # (a) a new folder
+    ok("batch", *batch_inputs, "-o", "poses", "--engine", "inline")  # (a) a new folder
     assert batch_state(ws / "poses", versions) == {"x.mp4": 0, "y.mp4": 0}
     user = plant_user_files(ws / "poses")
     for n in batch_inputs:  # (b) its own earlier output, from changed inputs
         (ws / n).write_bytes(f"video {n} v2".encode())
         versions[n].append((ws / n).read_bytes())
-    ok("batch", *batch_inputs, "-o", "poses", "-j", "1")
+    ok("batch", *batch_inputs, "-o", "poses", "--engine", "inline")
     assert batch_state(ws / "poses", versions) == {"x.mp4": 1, "y.mp4": 1}
     assert_kept(ws / "poses", user)
     # (c) a folder of user files: refused; --force writes beside; a clash fails that input
     mine = plant_user_files(ws / "mine")
-    refused("batch", *batch_inputs, "-o", "mine", "-j", "1", naming=ws / "mine")
+    refused("batch", *batch_inputs, "-o", "mine", "--engine", "inline", naming=ws / "mine")
     assert snapshot(ws / "mine") == mine
     (ws / "mine" / "y.pose.npz").write_bytes(b"my own y")
     mine["y.pose.npz"] = sha(ws / "mine" / "y.pose.npz")
-    result = cli("batch", *batch_inputs, "-o", "mine", "-j", "1", "--force")
+    result = cli("batch", *batch_inputs, "-o", "mine", "--engine", "inline", "--force")
     assert result.exit_code == 1
     assert "y.pose.npz would replace a file posecoach did not write" in result.output
     assert "1 of 2 inputs failed" in result.output
     assert_kept(ws / "mine", mine)
-    assert set(snapshot(ws / "mine")) - set(mine) == {"x.pose.npz", MANIFEST_NAME}
+    batch_files = {"summary.csv", "summary.json", MANIFEST_NAME}
+    assert set(snapshot(ws / "mine")) - set(mine) == {
+        "x.pose.npz",
+        ".posecoach-batch/x.json",
+        *batch_files,
+    }
     # (d) -o . holding its inputs
     before = snapshot(ws)
-    refused("batch", *batch_inputs, "-o", ".", "-j", "1", naming=ws, saying="did not write")
+    refused(
+        "batch", *batch_inputs, "-o", ".", "--engine", "inline", naming=ws, saying="did not write"
+    )
     assert snapshot(ws) == before
-    ok("batch", *batch_inputs, "-o", ".", "-j", "1", "--force")
+    ok("batch", *batch_inputs, "-o", ".", "--engine", "inline", "--force")
     assert_kept(ws, before)
     assert temporaries(ws) == []
 
@@ -790,7 +797,9 @@ BATCH_KILLS = {
     "x-staged": (("os:replace", "staged", 1, "after"), (0, 0)),
     "x-journal-written": (("os:replace", "journal", 1, "after"), (1, 0)),
     "x-committed": (("os:replace", "manifest", 1, "after"), (1, 0)),
-    "y-being-written": (("posecoach.atomic:_fsync_tree", None, 4, "before"), (1, 0)),
+    # atomic writes: x's extraction (in the task's scratch folder), x's pose file and
+    # record into the staging folder, the journal, the manifest; then y's extraction
+    "y-being-written": (("posecoach.atomic:_fsync_tree", None, 6, "before"), (1, 0)),
     "y-renamed": (("os:replace", "rename", 2, "after"), (1, 1)),
 }
 
@@ -799,12 +808,12 @@ BATCH_KILLS = {
 def test_batch_killed(point: str, ws: Path, batch_inputs: list[str]) -> None:
     (target, kind, n, when), expect = BATCH_KILLS[point]
     versions = {name: [(ws / name).read_bytes()] for name in batch_inputs}
-    ok("batch", *batch_inputs, "-o", "poses", "-j", "1")
+    ok("batch", *batch_inputs, "-o", "poses", "--engine", "inline")
     user = plant_user_files(ws / "poses")
     for name in batch_inputs:
         (ws / name).write_bytes(f"video {name} v2".encode())
         versions[name].append((ws / name).read_bytes())
-    argv = ["batch", *batch_inputs, "-o", "poses", "-j", "1"]
+    argv = ["batch", *batch_inputs, "-o", "poses", "--engine", "inline"]
     run_killed(argv, ws, target=target, kind=kind, n=n, when=when, fake=True)
     assert_kept(ws / "poses", user)
     assert tuple(batch_state(ws / "poses", versions).values()) == expect
@@ -817,14 +826,15 @@ def test_batch_killed(point: str, ws: Path, batch_inputs: list[str]) -> None:
 def test_two_batches_at_once(ws: Path, batch_inputs: list[str]) -> None:
     (ws / "z.mp4").write_bytes(b"video z")
     procs = [
-        run_proc(["batch", "x.mp4", "y.mp4", "-o", "poses", "-j", "1"], ws, fake=True),
-        run_proc(["batch", "y.mp4", "z.mp4", "-o", "poses", "-j", "1"], ws, fake=True),
+        run_proc(["batch", "x.mp4", "y.mp4", "-o", "poses", "--engine", "inline"], ws, fake=True),
+        run_proc(["batch", "y.mp4", "z.mp4", "-o", "poses", "--engine", "inline"], ws, fake=True),
     ]
     results = [finish(p) for p in procs]
     assert [code for code, _ in results] == [0, 0], results
     videos = {n: [(ws / n).read_bytes()] for n in ("x.mp4", "y.mp4", "z.mp4")}
     assert batch_state(ws / "poses", videos) == {"x.mp4": 0, "y.mp4": 0, "z.mp4": 0}
-    assert set(read_manifest(ws / "poses").files) == {"x.pose.npz", "y.pose.npz", "z.pose.npz"}
+    poses = {rel for rel in read_manifest(ws / "poses").files if rel.endswith(".pose.npz")}
+    assert poses == {"x.pose.npz", "y.pose.npz", "z.pose.npz"}
     assert temporaries(ws) == []
 
 
@@ -1344,7 +1354,7 @@ def test_cli_reports_a_truncated_mp4(fraction: float, ws: Path) -> None:
 def test_compare_into_a_batch_folder_keeps_its_own_inputs(
     ws: Path, batch_inputs: list[str]
 ) -> None:
-    ok("batch", *batch_inputs, "-o", "poses", "-j", "1")
+    ok("batch", *batch_inputs, "-o", "poses", "--engine", "inline")
     before = snapshot(ws / "poses")
     result = cli("compare", "poses/x.pose.npz", "poses/y.pose.npz", "-o", "poses", "--no-render")
     assert result.exit_code in (0, 1)

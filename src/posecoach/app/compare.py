@@ -47,7 +47,7 @@ from posecoach.errors import InputError
 from posecoach.pose import PoseSequence
 from posecoach.video import VIDEO_SUFFIXES, is_media
 
-__all__ = ["compare_files", "write_result"]
+__all__ = ["compare_files", "is_execution_file", "reference_sources", "write_result"]
 
 Progress = Callable[[int, int], None]
 _RENDER_STEPS = 4
@@ -158,7 +158,7 @@ def reference_sources(reference: Source | Sequence[Source]) -> list[Source]:
         found = sorted(
             p
             for p in path.iterdir()
-            if p.is_file() and not p.name.startswith(".") and _is_execution(p)
+            if p.is_file() and not p.name.startswith(".") and is_execution_file(p)
         )
         if not found:
             raise InputError(
@@ -172,7 +172,14 @@ def reference_sources(reference: Source | Sequence[Source]) -> list[Source]:
     return items
 
 
-def _is_execution(path: Path) -> bool:
+def is_execution_file(path: Path) -> bool:
+    """Whether a file is a video or a pose file (what a library of references holds).
+
+    Example
+    -------
+    >>> is_execution_file(Path("a.mp4")), is_execution_file(Path("notes.txt"))
+    (True, False)
+    """
     from posecoach.io import formats
 
     name = path.name.lower()

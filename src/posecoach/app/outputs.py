@@ -70,6 +70,7 @@ __all__ = [
     "check_output_file",
     "read_manifest",
     "recover",
+    "sha256_file",
 ]
 
 MANIFEST_NAME = ".posecoach-manifest.json"
@@ -78,12 +79,25 @@ _INTERNAL = frozenset({MANIFEST_NAME, JOURNAL_NAME})
 _HINT = "choose a new or empty folder, or add --force to write posecoach's files beside yours"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes (what a manifest records).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_text("abc")
+    >>> sha256_file(p)[:12]
+    'ba7816bf8f01'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+_sha256 = sha256_file
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "info",
     "extract",
+    "batch",
     "compare",
     "convert",
     "serve",

@@ -1,4 +1,4 @@
-"""``posecoach sample-data``, ``posecoach extract`` and ``posecoach batch``."""
+"""``posecoach sample-data``, ``posecoach extract`` and ``posecoach people``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import typer
 
 from posecoach.cli.common import (
     FORCE_FILE_HELP,
-    FORCE_FOLDER_HELP,
     SUBJECT_HELP,
     claim_outputs,
     user_errors,
@@ -123,37 +122,3 @@ def register(app: typer.Typer) -> None:
                 write_people_sheet(scan, source, out)
                 typer.echo(f"contact sheet: {out}")
             typer.echo("follow one with --subject <id> (extract, compare, reps, classify, batch)")
-
-    @app.command("batch")
-    def batch_cmd(
-        sources: list[Path] = typer.Argument(..., help="Videos, images or image folders."),
-        outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the .pose.npz files."),
-        workers: int = typer.Option(2, "--workers", "-j", help="Parallel worker processes."),
-        subject: str = typer.Option("longest", "--subject", help=SUBJECT_HELP),
-        smooth: str | None = typer.Option(None, "--smooth", help="savgol | butterworth."),
-        force: bool = typer.Option(False, "--force", help=FORCE_FOLDER_HELP),
-    ) -> None:
-        """Extract many inputs in parallel processes (a local process pool)."""
-        from posecoach.app.batch import extract_batch
-        from posecoach.cli.common import progress_bar
-        from posecoach.extract import parse_subject
-
-        with user_errors():
-            subj = parse_subject(subject)
-            with progress_bar(f"batch of {len(sources)}") as bar:
-                items = extract_batch(
-                    sources,
-                    outdir,
-                    workers=workers,
-                    progress=bar,
-                    force=force,
-                    subject=subj,
-                    smooth=smooth,
-                )
-        failed = [item for item in items if item.error]
-        for item in items:
-            typer.echo(f"{item.source} -> {item.output or 'FAILED: ' + str(item.error)}")
-        if failed:
-            from posecoach.cli.common import fail
-
-            fail(f"{len(failed)} of {len(items)} inputs failed")

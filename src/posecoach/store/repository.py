@@ -608,6 +608,116 @@ class Store:
             s.flush()
             return result.to_dict()
 
+    def add_batch_session(
+        self,
+        key: str,
+        *,
+        person: str,
+        reference: str,
+        attempt: str,
+        score: float,
+        outdir: str,
+        data: dict[str, Any],
+        exercise: str = "",
+        label: str = "",
+    ) -> tuple[dict[str, Any], bool]:
+        """Store one input of ``posecoach batch`` as a session; return (result, new).
+
+        In one transaction: the person named ``person`` (the active one of that name,
+        created if none), a reference row for the file ``reference`` (created retired, so
+        the web library never offers a file outside its data dir for new work), an
+        attempt for the file ``attempt``, a finished ``batch`` job carrying ``key`` and the
+        result. A key stored before returns that result (``new`` False): a re-run of the
+        batch adds no duplicate. The paths are the user's own files, outside the data dir:
+        deleting the rows never removes them (see :func:`posecoach.web.files.owned_path`).
+
+        Example
+        -------
+        >>> import tempfile
+        >>> store = Store(tempfile.mkdtemp())
+        >>> args = dict(person="Ann", reference="/r/ref.mp4", attempt="/v/a.mp4", score=80.0,
+        ...             outdir="/out/a", data={"score": 80.0})
+        >>> first, new = store.add_batch_session("k1", **args)
+        >>> again, new_again = store.add_batch_session("k1", **args)
+        >>> new, new_again, first["id"] == again["id"], len(store.list_references())
+        (True, False, True, 0)
+        >>> store.history(first["person_id"])["(no exercise)"][0]["score"]
+        80.0
+        >>> store.close()
+        """
+        from sqlalchemy import select
+
+        person = _clean(person, "person name")
+        marker = f"batch {key}"
+        with self._tx() as s:
+            job_id = s.scalar(select(Job.id).where(Job.kind == "batch", Job.message == marker))
+            if job_id is not None:
+                done = s.scalar(select(Result).where(Result.job_id == job_id))
+                if done is not None:
+                    return done.to_dict(), False
+            who = s.scalar(
+                select(Person)
+                .where(Person.name == person, Person.retired_at.is_(None))
+                .order_by(Person.id)
+                .limit(1)
+            )
+            if who is None:
+                who = Person(name=person, notes="", created_at=utcnow())
+                s.add(who)
+                s.flush()
+            ref = s.scalar(
+                select(Reference)
+                .where(Reference.video_file == reference, Reference.exercise == exercise)
+                .order_by(Reference.id)
+                .limit(1)
+            )
+            if ref is None:
+                now = utcnow()
+                ref = Reference(
+                    name=_clean(f"batch: {Path(reference).name}", "reference name")[:200],
+                    exercise=exercise,
+                    video_file=reference,
+                    created_at=now,
+                    retired_at=now,
+                )
+                s.add(ref)
+            att = Attempt(
+                video_file=attempt, person_id=who.id, label=label[:200], created_at=utcnow()
+            )
+            s.add(att)
+            s.flush()
+            now = utcnow()
+            job = Job(
+                kind="batch",
+                status="done",
+                progress=1.0,
+                message=marker,
+                params={"batch_key": key, "input": attempt, "outdir": outdir},
+                reference_id=ref.id,
+                attempt_id=att.id,
+                person_id=who.id,
+                tries=1,
+                created_at=now,
+                started_at=now,
+                finished_at=now,
+            )
+            s.add(job)
+            s.flush()
+            result = Result(
+                job_id=job.id,
+                reference_id=ref.id,
+                attempt_id=att.id,
+                person_id=who.id,
+                exercise=exercise,
+                score=float(score),
+                outdir=outdir,
+                data=data,
+                created_at=now,
+            )
+            s.add(result)
+            s.flush()
+            return result.to_dict(), True
+
     def get_result(self, result_id: int) -> dict[str, Any]:
         """One result (with its reference's name and whether it is retired) or NotFoundError."""
         with self._tx() as s:

@@ -1,9 +1,9 @@
-"""Extraction of many videos in parallel worker processes.
+"""Extraction of many videos in a local process pool: the former batch method.
 
 A local :class:`concurrent.futures.ProcessPoolExecutor` (spawned processes: MediaPipe's
-threads do not survive ``fork``) runs one video per worker, so two workers keep both cores
-of a small machine busy. Scaling out over several machines (Dask distributed, Ray) would
-submit the same per-video function; that is not wired in here.
+threads do not survive ``fork``) runs one video per worker into ``outdir/<name>.pose.npz``.
+``posecoach batch`` now runs :func:`posecoach.app.batch.run_batch` (Dask distributed,
+resumable, summarised); this function stays as the benchmark's baseline (``bench/batch.py``).
 """
 
 from __future__ import annotations
