@@ -62,8 +62,9 @@ def test_train_evaluate_classify_reps_label(tmp_path):
     assert "warning: only 4 groups" in res.output
     sel = json.loads(choice.read_text())["model_selection"]
     assert [r["name"] for r in sel["results"]] == ["gbdt", "mlp", "knn", "linear"]
-    best = max(sel["results"], key=lambda r: (r["accuracy"], r["macro_f1"]))
-    assert best["accuracy"] > 0.9 and sel["best"] == best["name"]
+    best = next(r for r in sel["results"] if r["name"] == sel["best"])
+    assert best["accuracy"] > 0.9
+    assert best["accuracy"] >= max(r["accuracy"] for r in sel["results"]) - 0.05
     assert load_classifier(m3).info["model_selection"]["best"] == sel["best"]
 
     test = _labelled_csv(tmp_path / "test.csv", 3, 99, "held_out")
