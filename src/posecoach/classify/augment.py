@@ -25,6 +25,7 @@ Augmented copies keep their source's group, so a group split stays a group split
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -153,9 +154,11 @@ def mirror_label(
 def _centre_scale(pos: np.ndarray, ds: PoseDataset) -> np.ndarray:
     hip = joint_xyz(pos, ds.skeleton, "mid_hip")
     sho = joint_xyz(pos, ds.skeleton, "thorax")
-    center = np.where(np.isfinite(hip), hip, np.nanmean(pos, axis=1))
-    torso = np.linalg.norm(sho - hip, axis=-1)
-    spread = np.nanmax(np.linalg.norm(pos - center[:, None], axis=-1), axis=1) / 2
+    with warnings.catch_warnings():  # frames with no joint left: NaN, handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        center = np.where(np.isfinite(hip), hip, np.nanmean(pos, axis=1))
+        torso = np.linalg.norm(sho - hip, axis=-1)
+        spread = np.nanmax(np.linalg.norm(pos - center[:, None], axis=-1), axis=1) / 2
     scale = np.where(np.isfinite(torso) & (torso > 1e-9), torso, spread)
     scale = np.where(np.isfinite(scale) & (scale > 1e-9), scale, 1.0)
     return (pos - center[:, None]) / scale[:, None, None]
