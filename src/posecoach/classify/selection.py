@@ -11,7 +11,7 @@ Candidates:
 - sequences: ``dtw-angles`` (DTW 1-NN on the elbow, shoulder, hip and knee angles of the
   side seen best), ``dtw`` (DTW 1-NN on coordinates and angles), ``minirocket`` (when
   sktime is installed), ``seqcnn``, ``gbdt-stats`` (boosting on per-sequence mean, std,
-  min and max of the frame features).
+  min and max of the frame features); each plain and, under augmentation, ``+aug``.
 
 Warnings say when the figures cannot be trusted: fewer than 5 groups, or a best accuracy
 within noise of always answering the most frequent class.
@@ -80,6 +80,7 @@ class Candidate:
     name: str
     model: str
     blocks: tuple[str, ...] | None = None
+    augment: bool = True
 
     def features(self, ds: PoseDataset, rotate: bool = False) -> FeatureSettings:
         """Feature settings of this candidate on ``ds`` (joints the data has)."""
@@ -102,19 +103,31 @@ SEQUENCE_CANDIDATES: tuple[Candidate, ...] = (
 )
 
 
-def candidates_for(level: str) -> tuple[Candidate, ...]:
+def candidates_for(level: str, augmented: bool = False) -> tuple[Candidate, ...]:
     """Candidates for a ``"frame"`` or ``"sequence"`` dataset (MiniRocket only if installed).
+
+    With ``augmented`` sequences, every family is tried as is and with the augmentation
+    (``+aug``), plain first: a nearest neighbour among turned copies of a dozen sequences
+    can match the wrong class (Keraal: DTW 1-NN on angles 1.000 plain, 0.750 augmented),
+    while a network may need them.
 
     Example
     -------
     >>> [c.name for c in candidates_for("frame")]
     ['gbdt', 'mlp', 'knn', 'linear']
+    >>> [c.name for c in candidates_for("sequence", augmented=True)][:3]
+    ['dtw-angles', 'dtw-angles+aug', 'dtw']
     """
     if level == "frame":
         return FRAME_CANDIDATES
-    return tuple(
-        c for c in SEQUENCE_CANDIDATES if c.model != "minirocket" or minirocket_available()
-    )
+    rocket = minirocket_available()
+    plain = [c for c in SEQUENCE_CANDIDATES if c.model != "minirocket" or rocket]
+    if not augmented:
+        return tuple(plain)
+    out: list[Candidate] = []
+    for c in plain:
+        out += [replace(c, augment=False), replace(c, name=f"{c.name}+aug")]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,7 @@ class CandidateResult:
             "name": self.candidate.name,
             "model": self.candidate.model,
             "blocks": None if self.candidate.blocks is None else list(self.candidate.blocks),
+            "augmented": self.candidate.augment,
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
             "seconds": round(self.seconds, 2),
@@ -263,7 +277,8 @@ def select_model(
     error and skipped.
     """
     check_trainable(ds.labels, ds.source)
-    cands = tuple(candidates or candidates_for(ds.level))
+    active = augmentation is not None and augmentation.active
+    cands = tuple(candidates or candidates_for(ds.level, augmented=active))
     sub = _selection_subset(ds, max_samples, seed)
     n_groups = len(np.unique(sub.groups))
     chance = _chance(sub.labels)
@@ -282,7 +297,7 @@ def select_model(
                 k=k,
                 task=task,
                 features=cand.features(sub, rotate),
-                augmentation=augmentation,
+                augmentation=augmentation if cand.augment else None,
                 seed=seed,
             )
         except (DatasetError, ImportError) as exc:
@@ -333,7 +348,7 @@ def train_auto(
         model=sel.best.model,
         task=task,
         features=feats,
-        augmentation=augmentation,
+        augmentation=augmentation if sel.best.augment else None,
         seed=seed,
         info=meta,
         upper_body=upper_body,
