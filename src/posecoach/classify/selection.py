@@ -269,7 +269,7 @@ def select_model(
     rotate: bool = False,
     progress: Progress | None = None,
 ) -> Selection:
-    """Cross-validate every candidate with folds by group and pick the best.
+    """Cross-validate every candidate with folds by group; keep the first within one SE of the best.
 
     ``k`` is capped at the number of groups; with a single group nothing can be held out,
     the first candidate is chosen and a warning says so. A candidate that fails (a fold
