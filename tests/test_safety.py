@@ -1432,3 +1432,27 @@ def test_every_removal_and_rename_in_the_code_says_why_it_is_safe() -> None:
                 unexplained.append(f"{path.relative_to(src)}:{i + 1}: {line.strip()}")
     assert found >= 10, "the audit pattern no longer finds the code's removals"
     assert not unexplained, "file removals without a reason:\n" + "\n".join(unexplained)
+
+
+def test_a_killed_workers_zombie_does_not_keep_its_temporaries(tmp_path: Path) -> None:
+    """A killed server's job worker can stay a zombie (dead, not yet reaped) for a while:
+    kill(pid, 0) still succeeds on it, but its temporaries are stale all the same."""
+    import subprocess
+    import time
+
+    from posecoach.atomic import _HOST, remove_stale_temporaries
+
+    child = subprocess.Popen(["sleep", "0"])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the child never became a zombie"
+        time.sleep(0.01)
+    try:
+        stale = tmp_path / f"{TEMP_PREFIX}{_HOST}-{child.pid}-ab12.result.json"
+        live = tmp_path / f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-cd34.result.json"
+        stale.write_text("{half")
+        live.write_text("{half")
+        assert remove_stale_temporaries(tmp_path) == [stale]
+        assert live.exists() and not stale.exists()
+    finally:
+        child.wait()

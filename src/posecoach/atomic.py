@@ -70,13 +70,23 @@ def is_temporary(name: str) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs; a zombie (killed, not yet reaped) does not.
+
+    A killed server's job workers die with it but can stay zombies until something reaps
+    them; ``kill(pid, 0)`` still succeeds on a zombie, so ``/proc`` is asked where it exists.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, someone else's
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux), or it just ended: kill() said it exists
+    state = stat.rsplit(")", 1)[-1].split()[:1]
+    return state not in (["Z"], ["X"])
 
 
 def remove_stale_temporaries(folder: str | Path) -> list[Path]:
