@@ -93,17 +93,9 @@ def drop_legs(ds: PoseDataset) -> PoseDataset:
 
 def cv_metrics(ds: PoseDataset, model: str, k: int, *, aug=None, legless=False):
     """Group k-fold; optionally drop the legs of the test folds only."""
-    from posecoach.classify.datasets import group_kfold
-
-    y_true, y_pred = [], []
-    for tr, te in group_kfold(ds.groups, k):
-        clf = fit_classifier(ds.subset(tr), model=model, augmentation=aug)
-        test = ds.subset(te)
-        if legless:
-            test = drop_legs(test)
-        y_pred += clf.predict(list(test.sequences()))
-        y_true += test.labels.tolist()
-    return compute_metrics(np.array(y_true), y_pred, ds.classes)
+    fit = {"m": lambda tr: fit_classifier(tr, model=model, augmentation=aug)}
+    drop = (lambda test, i: drop_legs(test)) if legless else None
+    return split_scores(ds, group_kfold(ds.groups, k), fit, drop)[0]["m"]
 
 
 def frame_datasets() -> list[tuple[str, PoseDataset, PoseDataset | None, str]]:
@@ -208,27 +200,31 @@ def views_of(ds: PoseDataset, seed: int) -> PoseDataset:
 def table_views() -> None:
     print("\n## 2b. Other camera views at test time (test poses re-projected through a random")
     print("camera: azimuth ±90°, elevation ±20°, roll ±15°), ML Kit, GroupKFold 5\n")
-    from posecoach.classify.datasets import group_kfold
-
     ds = read_dataset(DATA / "mlkit_fitness_pose_samples" / "fitness_pose_samples.csv")
-    print(row("model", "as shot", "new view", "new view+aug", widths=(10, 8, 9, 12)))
-    for model in ["knn", "linear", "gbdt"]:
-        acc = []
-        for aug in (None, AugmentSettings(views=2)):
-            for view in (False, True):
-                if aug is None or view:
-                    y_true, y_pred = [], []
-                    for i, (tr, te) in enumerate(group_kfold(ds.groups, 5)):
-                        clf = fit_classifier(ds.subset(tr), model=model, augmentation=aug)
-                        test = views_of(ds.subset(te), 100 + i) if view else ds.subset(te)
-                        y_pred += clf.predict(list(test.sequences()))
-                        y_true += test.labels.tolist()
-                    acc.append(float(np.mean(np.array(y_true) == np.array(y_pred))))
-        print(row(model, *(f"{a:.3f}" for a in acc), widths=(10, 8, 9, 12)), flush=True)
     folds = group_kfold(ds.groups, 5)
-    shot, _ = split_scores(ds, folds, {"new": new_default})
-    view, _ = split_scores(ds, folds, {"new": new_default}, lambda t, i: views_of(t, 100 + i))
-    print(row("auto+aug", f"{shot['new'].accuracy:.3f}", f"{view['new'].accuracy:.3f}", ""))
+    widths = (10, 8, 9, 12)
+    print(row("model", "as shot", "new view", "new view+aug", widths=widths))
+
+    def new_view(test: PoseDataset, i: int) -> PoseDataset:
+        return views_of(test, 100 + i)
+
+    for model in ["knn", "linear", "gbdt", "auto+aug"]:
+        plain = {
+            model: new_default
+            if model == "auto+aug"
+            else (lambda tr, m=model: fit_classifier(tr, model=m))
+        }
+        shot = split_scores(ds, folds, plain)[0][model].accuracy
+        view = split_scores(ds, folds, plain, new_view)[0][model].accuracy
+        cells = [f"{shot:.3f}", f"{view:.3f}"]
+        if model != "auto+aug":
+            aug = {
+                model: lambda tr, m=model: fit_classifier(
+                    tr, model=m, augmentation=AugmentSettings(views=2)
+                )
+            }
+            cells.append(f"{split_scores(ds, folds, aug, new_view)[0][model].accuracy:.3f}")
+        print(row(model, *cells, widths=widths), flush=True)
     print("('+aug' = trained with 2 random camera views of every training sample; auto+aug is")
     print(" the new default: model choice, mirror, 2 views, parts dropped)")
 

@@ -157,7 +157,7 @@ def _fit_upper_body(clf: Classifier, positions: np.ndarray, y: np.ndarray, seed:
     if len(joints) < 2 or not legs:
         return
     feats = replace(clf.features, joints=joints)
-    pos = without_lower_body(clf.to_model_skeleton(positions, clf.skeleton), clf.skeleton)
+    pos = without_lower_body(positions, clf.skeleton)  # training poses: model's skeleton
     upper = type(clf.model)(**clf.model.config())
     upper.fit(frame_features(pos, clf.skeleton, feats), y, len(clf.classes), seed)
     clf.upper, clf.upper_features = upper, feats
